@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS grid_node;
+DROP TABLE IF EXISTS grid_region;
+DROP TABLE IF EXISTS grid;

@@ -1,0 +1,1 @@
+"""Database plumbing shared by every resource: pool, named queries, migrations, errors."""

@@ -1,0 +1,37 @@
+"""The connection pool: opened by the app's lifespan, closed with it.
+
+Each connection gets the statement timeout from the settings and keeps synchronous commit on, so
+a 2xx for a write means the rows are durable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from psycopg_pool import AsyncConnectionPool
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+
+    from gridts.settings import Settings
+
+
+def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
+    """Return a pool for ``url``, not yet opened (the lifespan opens it)."""
+    timeout_ms = int(settings.statement_timeout.total_seconds() * 1000)
+
+    async def configure(conn: AsyncConnection) -> None:
+        await conn.set_autocommit(True)
+
+    return AsyncConnectionPool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        open=False,
+        configure=configure,
+        check=AsyncConnectionPool.check_connection,
+        kwargs={
+            "options": f"-c statement_timeout={timeout_ms} -c synchronous_commit=on",
+            "application_name": "gridts",
+        },
+    )

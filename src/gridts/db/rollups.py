@@ -1,0 +1,57 @@
+"""Refreshing the continuous aggregates, in the order the hierarchy needs.
+
+``refresh_continuous_aggregate`` is a procedure that cannot run in a transaction block, so these
+take an autocommit connection. A view is refreshed only after the view it reads.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection, Connection
+
+#: Every continuous aggregate, each after the one it is built on.
+ROLLUPS: tuple[str, ...] = (
+    "node_latest",
+    "node_1h",
+    "node_1d",
+    "region_1h",
+    "region_1d",
+    "grid_1h",
+    "grid_1d",
+)
+
+_REFRESH = sql.SQL("CALL refresh_continuous_aggregate({view}, %s::timestamptz, %s::timestamptz)")
+_DAY = timedelta(days=1)
+
+
+def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
+    """Widen ``[first, last]`` to whole UTC days, the coarsest bucket of any rollup.
+
+    A refresh only recomputes buckets wholly inside its window, so the window must cover every
+    bucket that ``[first, last]`` touches at every level.
+    """
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    start = epoch + ((first - epoch) // _DAY) * _DAY
+    end = epoch + ((last - epoch) // _DAY + 1) * _DAY
+    return start, end
+
+
+def refresh_all(
+    conn: Connection, start: datetime | None = None, end: datetime | None = None
+) -> None:
+    """Refresh every rollup over ``[start, end)``; ``None`` means unbounded."""
+    for view in ROLLUPS:
+        conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+
+
+async def refresh_all_async(
+    conn: AsyncConnection, start: datetime | None = None, end: datetime | None = None
+) -> None:
+    """Refresh every rollup over ``[start, end)`` on an async autocommit connection."""
+    for view in ROLLUPS:
+        await conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))

@@ -1,0 +1,108 @@
+"""A small, obviously-correct model of what gridts answers, in pure Python.
+
+Rows are ``(node_id, timestamp_measured, timestamp_collected, value)``; the hierarchy maps a
+node to its region and a region to its grid. Every rollup counts each target once, with its
+latest revision (by collection time), exactly as the continuous aggregates are defined.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from statistics import fmean
+
+Row = tuple[int, datetime, datetime, float]
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def floor(ts: datetime, width: timedelta) -> datetime:
+    """Start of the ``width`` bucket holding ``ts`` (buckets aligned on 2000-01-01 UTC)."""
+    return EPOCH + ((ts - EPOCH) // width) * width
+
+
+@dataclass(frozen=True)
+class Stats:
+    """One rollup row."""
+
+    avg: float
+    min: float
+    max: float
+    sum: float
+    count: int
+    nodes: int | None = None
+
+    @classmethod
+    def of(cls, values: list[float], nodes: int | None = None) -> Stats:
+        return cls(fmean(values), min(values), max(values), sum(values), len(values), nodes)
+
+
+def latest(rows: list[Row], as_of: datetime | None = None) -> dict[tuple[int, datetime], Row]:
+    """The latest revision of every (node, target), optionally as known at ``as_of``."""
+    best: dict[tuple[int, datetime], Row] = {}
+    for row in rows:
+        node, target, collected, _ = row
+        if as_of is not None and collected > as_of:
+            continue
+        key = (node, target)
+        if key not in best or collected > best[key][2]:
+            best[key] = row
+    return best
+
+
+def node_hourly(
+    rows: list[Row], as_of: datetime | None = None
+) -> dict[tuple[int, datetime], Stats]:
+    """``node_1h``: per node and hour, statistics of the hour's latest target values."""
+    groups: dict[tuple[int, datetime], list[float]] = defaultdict(list)
+    for (node, target), row in latest(rows, as_of).items():
+        groups[(node, floor(target, timedelta(hours=1)))].append(row[3])
+    return {key: Stats.of(values) for key, values in groups.items()}
+
+
+def totals(
+    hourly: dict[tuple[int, datetime], Stats], parent: dict[int, int]
+) -> dict[tuple[int, datetime], Stats]:
+    """Region or grid hourly totals: the sum of the children's hourly averages.
+
+    ``parent`` maps a node to its region (or a node to its grid). The total is in ``sum``
+    (and ``avg``/``min``/``max``, one value per hour); ``nodes`` counts reporting nodes.
+    """
+    groups: dict[tuple[int, datetime], list[float]] = defaultdict(list)
+    for (node, hour), stats in hourly.items():
+        groups[(parent[node], hour)].append(stats.avg)
+    return {key: Stats(sum(v), sum(v), sum(v), sum(v), 1, len(v)) for key, v in groups.items()}
+
+
+def daily(
+    hourly: dict[tuple[int, datetime], Stats], *, value: str, with_nodes: bool
+) -> dict[tuple[int, datetime], Stats]:
+    """Daily statistics over an hourly series (``value`` names the hourly field used)."""
+    groups: dict[tuple[int, datetime], list[Stats]] = defaultdict(list)
+    for (entity, hour), stats in hourly.items():
+        groups[(entity, floor(hour, timedelta(days=1)))].append(stats)
+    return {
+        key: Stats.of(
+            [getattr(s, value) for s in items],
+            max(s.nodes or 0 for s in items) if with_nodes else None,
+        )
+        for key, items in groups.items()
+    }
+
+
+def rollups(
+    rows: list[Row], region_of: dict[int, int], grid_of_region: dict[int, int]
+) -> dict[str, dict[tuple[int, datetime], Stats]]:
+    """Every continuous aggregate, as the model computes it."""
+    node_1h = node_hourly(rows)
+    grid_of_node = {node: grid_of_region[region] for node, region in region_of.items()}
+    region_1h = totals(node_1h, region_of)
+    grid_1h = totals(node_1h, grid_of_node)
+    return {
+        "node_1h": node_1h,
+        "region_1h": region_1h,
+        "grid_1h": grid_1h,
+        "node_1d": daily(node_1h, value="avg", with_nodes=False),
+        "region_1d": daily(region_1h, value="sum", with_nodes=True),
+        "grid_1d": daily(grid_1h, value="sum", with_nodes=True),
+    }

@@ -1,0 +1,206 @@
+"""The schema Alembic builds: what the catalog shows, what the guards refuse, and the way back."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+
+from gridts.db import migrations
+from gridts.db.rollups import ROLLUPS
+from gridts.localdb import LocalCluster
+from plugins.timescaledb import TimescaleServer, create_database
+
+if TYPE_CHECKING:
+    from gridts.settings import Settings
+
+T0 = datetime(2027, 1, 4, tzinfo=UTC)
+
+
+def _relations(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p')"
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def test_catalog_shows_hypertable_compression_and_realtime_rollups(
+    conn: psycopg.Connection,
+) -> None:
+    hypertable = conn.execute(
+        "SELECT compression_enabled FROM timescaledb_information.hypertables "
+        "WHERE hypertable_name = 'measures'"
+    ).fetchone()
+    assert hypertable == (True,)
+    dimension = conn.execute(
+        "SELECT column_name, time_interval FROM timescaledb_information.dimensions "
+        "WHERE hypertable_name = 'measures'"
+    ).fetchall()
+    assert dimension == [("timestamp_measured", timedelta(days=7))]
+    compression = dict(
+        conn.execute(
+            "SELECT attname, coalesce(segmentby_column_index, -orderby_column_index) "
+            "FROM timescaledb_information.compression_settings WHERE hypertable_name = 'measures'"
+        ).fetchall()
+    )
+    assert compression["node_id"] == 1  # segment by node
+    assert compression["timestamp_measured"] < 0  # ordered
+    policies = conn.execute(
+        "SELECT proc_name, hypertable_name FROM timescaledb_information.jobs "
+        "WHERE proc_name IN ('policy_compression', 'policy_refresh_continuous_aggregate')"
+    ).fetchall()
+    assert ("policy_compression", "measures") in policies
+    views = dict(
+        conn.execute(
+            "SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates"
+        ).fetchall()
+    )
+    assert set(views) == set(ROLLUPS)
+    assert not any(views.values()), "every rollup aggregates in real time"
+    refreshed = conn.execute(
+        "SELECT hypertable_name FROM timescaledb_information.jobs "
+        "WHERE proc_name = 'policy_refresh_continuous_aggregate'"
+    ).fetchall()
+    assert sorted(name for (name,) in refreshed) == sorted(ROLLUPS)
+    # Hierarchical: every rollup but node_latest is built on another continuous aggregate.
+    parents = dict(
+        conn.execute(
+            "SELECT cagg.user_view_name, parent.user_view_name "
+            "FROM _timescaledb_catalog.continuous_agg cagg "
+            "LEFT JOIN _timescaledb_catalog.continuous_agg parent "
+            "ON parent.mat_hypertable_id = cagg.parent_mat_hypertable_id"
+        ).fetchall()
+    )
+    assert parents == {
+        "node_latest": None,
+        "node_1h": "node_latest",
+        "node_1d": "node_1h",
+        "region_1h": "node_1h",
+        "region_1d": "region_1h",
+        "grid_1h": "region_1h",
+        "grid_1d": "grid_1h",
+    }
+
+
+def _hierarchy(conn: psycopg.Connection) -> tuple[int, int, int]:
+    grid = conn.execute("INSERT INTO grid (name) VALUES ('G') RETURNING id").fetchone()
+    assert grid is not None
+    region = conn.execute(
+        "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'R') RETURNING id", grid
+    ).fetchone()
+    assert region is not None
+    node = conn.execute(
+        "INSERT INTO grid_node (region_id, name) VALUES (%s, 'N') RETURNING id", region
+    ).fetchone()
+    assert node is not None
+    return grid[0], region[0], node[0]
+
+
+def test_names_are_unique_within_their_parent(conn: psycopg.Connection) -> None:
+    grid, region, _ = _hierarchy(conn)
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("INSERT INTO grid_node (region_id, name) VALUES (%s, 'N')", (region,))
+    other = conn.execute(
+        "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'R2') RETURNING id", (grid,)
+    ).fetchone()
+    assert other is not None
+    conn.execute("INSERT INTO grid_node (region_id, name) VALUES (%s, 'N')", other)
+
+
+def test_value_must_be_finite(conn: psycopg.Connection) -> None:
+    _, _, node = _hierarchy(conn)
+    for bad in ("NaN", "Infinity", "-Infinity"):
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "INSERT INTO measures VALUES (%s, %s, %s, %s::float8)", (node, T0, T0, bad)
+            )
+
+
+def test_a_node_with_measures_cannot_vanish_or_move(conn: psycopg.Connection) -> None:
+    grid, region, node = _hierarchy(conn)
+    other = conn.execute(
+        "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'R2') RETURNING id", (grid,)
+    ).fetchone()
+    conn.execute("INSERT INTO measures VALUES (%s, %s, %s, 1.5)", (node, T0, T0))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="holds measures"):
+        conn.execute("DELETE FROM grid_node WHERE id = %s", (node,))
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="holds measures"):
+        conn.execute("UPDATE grid_node SET region_id = %s WHERE id = %s", (other[0], node))  # type: ignore[index]
+    other_grid = conn.execute("INSERT INTO grid (name) VALUES ('G2') RETURNING id").fetchone()
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="holds measures"):
+        conn.execute("UPDATE grid_region SET grid_id = %s WHERE id = %s", (other_grid[0], region))  # type: ignore[index]
+    # Renaming is harmless and allowed; so is moving once the measures are gone.
+    conn.execute("UPDATE grid_node SET name = 'renamed' WHERE id = %s", (node,))
+    conn.execute("DELETE FROM measures WHERE node_id = %s", (node,))
+    conn.execute("UPDATE grid_node SET region_id = %s WHERE id = %s", (other[0], node))  # type: ignore[index]
+    conn.execute("DELETE FROM grid_node WHERE id = %s", (node,))
+
+
+def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) -> None:
+    _, _, node = _hierarchy(conn)
+    conn.execute(
+        "INSERT INTO measures SELECT %s, t, t - interval '10 hours', 1.0 "
+        "FROM generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
+        (node, T0, T0 + timedelta(days=2)),
+    )
+    compressed = conn.execute(
+        "SELECT count(compress_chunk(c)) FROM show_chunks('measures') c"
+    ).fetchone()
+    assert compressed is not None
+    assert compressed[0] >= 1
+    conn.execute("INSERT INTO measures VALUES (%s, %s, %s, 2.0)", (node, T0, T0))
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("INSERT INTO measures VALUES (%s, %s, %s, 3.0)", (node, T0, T0))
+    conn.execute(
+        "UPDATE measures SET value = 4.0 WHERE node_id = %s AND timestamp_collected = %s",
+        (node, T0),
+    )
+    row = conn.execute(
+        "SELECT value FROM measures WHERE node_id = %s AND timestamp_measured = %s "
+        "ORDER BY timestamp_collected DESC LIMIT 1",
+        (node, T0),
+    ).fetchone()
+    assert row == (4.0,)
+
+
+def test_upgrade_and_downgrade_round_trip(
+    timescale_server: TimescaleServer, test_settings: Settings
+) -> None:
+    url = create_database(timescale_server, "gridts_test_roundtrip")
+    migrations.upgrade(url, test_settings)
+    built = _relations(url)
+    assert {"grid", "grid_region", "grid_node", "measures", *ROLLUPS} <= built
+    migrations.downgrade(url, test_settings)
+    assert _relations(url) == {"alembic_version"}
+    with psycopg.connect(url) as conn:
+        jobs = conn.execute(
+            "SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000"
+        )
+        assert jobs.fetchone() == (0,)
+    migrations.upgrade(url, test_settings)
+    assert _relations(url) == built
+
+
+def test_a_server_without_timescaledb_gets_a_clear_error(
+    timescale_server: TimescaleServer, test_settings: Settings
+) -> None:
+    if timescale_server.cluster is None:
+        pytest.fail("this test needs the local cluster source (set no GRIDTS_TEST_DATABASE_URL)")
+    root = Path(tempfile.mkdtemp(prefix="gridts-test-plain-"))
+    root.chmod(0o755)
+    plain = LocalCluster(
+        root / "data", timescale_server.cluster.port + 1, preload_timescaledb=False
+    )
+    try:
+        plain.init()
+        plain.start()
+        with pytest.raises(SystemExit, match="shared_preload_libraries = 'timescaledb'"):
+            migrations.upgrade(plain.url, test_settings)
+    finally:
+        plain.destroy()
