@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["plugins.timescaledb"]
+pytest_plugins = ["plugins.timescaledb", "plugins.live_server"]
 
 # Each example writes to a real database: no per-example deadline, and fixtures are reset
 # inside the test body, so the function-scoped fixture warning does not apply.

@@ -1,0 +1,90 @@
+"""A real ``gridts serve`` process on loopback, for tests that need a server that outlives faults.
+
+The server runs as a subprocess (uvicorn, one worker) against the test database; it is stopped
+at the end of the test. Figures a test measures go to ``report_figure`` and are printed at the end
+of the run, so ``.ci/run``'s output carries them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+API_KEY = "test-key-0123456789abcdef"
+_FIGURES: list[str] = []
+
+
+def report_figure(line: str) -> None:
+    """Keep ``line`` for the run's summary."""
+    _FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures the tests measured."""
+    if _FIGURES:
+        terminalreporter.section("gridts figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
+@dataclass
+class LiveServer:
+    """A running ``gridts serve``."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    headers: dict[str, str] = field(default_factory=lambda: {"Authorization": f"Bearer {API_KEY}"})
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(db: str) -> Iterator[Callable[..., LiveServer]]:
+    """Start ``gridts serve`` against the emptied test database (extra env as keywords)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> LiveServer:
+        port = _free_port()
+        environment = {
+            **os.environ,
+            "GRIDTS_DATABASE_URL": db,
+            "GRIDTS_API_KEYS": API_KEY,
+            "GRIDTS_RATE_LIMIT_PER_MINUTE": "0",
+            **env,
+        }
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gridts.cli", "serve", "--port", str(port)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:  # noqa: PLR2004
+                    return LiveServer(base_url, process)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        pytest.fail("gridts serve did not answer /health within 30 s")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
