@@ -68,4 +68,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def _api_routes() -> list[ControllerRouterHandler]:
     """Every resource's handlers, mounted under ``/api/v1``."""
-    return []
+    from gridts.dashboard.routes import dashboard  # noqa: PLC0415 - keeps imports acyclic
+    from gridts.measures.routes import MeasureReadController  # noqa: PLC0415
+    from gridts.rollups.routes import RollupController  # noqa: PLC0415
+
+    return [MeasureReadController, RollupController, dashboard]
