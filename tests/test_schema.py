@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -12,7 +10,6 @@ import pytest
 
 from gridts.db import migrations
 from gridts.db.rollups import ROLLUPS
-from gridts.localdb import LocalCluster
 from plugins.timescaledb import TimescaleServer, create_database
 
 if TYPE_CHECKING:
@@ -185,22 +182,3 @@ def test_upgrade_and_downgrade_round_trip(
         assert jobs.fetchone() == (0,)
     migrations.upgrade(url, test_settings)
     assert _relations(url) == built
-
-
-def test_a_server_without_timescaledb_gets_a_clear_error(
-    timescale_server: TimescaleServer, test_settings: Settings
-) -> None:
-    if timescale_server.cluster is None:
-        pytest.fail("this test needs the local cluster source (set no GRIDTS_TEST_DATABASE_URL)")
-    root = Path(tempfile.mkdtemp(prefix="gridts-test-plain-"))
-    root.chmod(0o755)
-    plain = LocalCluster(
-        root / "data", timescale_server.cluster.port + 1, preload_timescaledb=False
-    )
-    try:
-        plain.init()
-        plain.start()
-        with pytest.raises(SystemExit, match="shared_preload_libraries = 'timescaledb'"):
-            migrations.upgrade(plain.url, test_settings)
-    finally:
-        plain.destroy()

@@ -82,9 +82,12 @@ WITH NO DATA;
 -- Refresh policies: every hour, the last five weeks (late revisions inside that window are
 -- caught even if nobody asked). Writes through gridts' ingest path refresh what they touch at
 -- once, so older ranges never wait for a policy; real-time aggregation covers what lies past
--- each view's watermark.
+-- each view's watermark. A refresh works in batches of buckets, one transaction each, and pays a
+-- fixed cost per batch: with node_latest's one-second buckets the default batch (10 buckets)
+-- would mean hundreds of thousands of batches, so it refreshes in one pass (0).
 SELECT add_continuous_aggregate_policy(view_name::regclass,
            start_offset => INTERVAL '35 days', end_offset => NULL,
-           schedule_interval => INTERVAL '1 hour')
+           schedule_interval => INTERVAL '1 hour',
+           buckets_per_batch => CASE WHEN view_name = 'node_latest' THEN 0 END)
 FROM (VALUES ('node_latest'), ('node_1h'), ('node_1d'), ('region_1h'), ('region_1d'),
              ('grid_1h'), ('grid_1d')) AS v (view_name);

@@ -1,7 +1,8 @@
 """The Litestar application: ``create_app(settings)`` wires routes, the pool and error handling.
 
 The lifespan owns the connection pool; requests borrow a connection through the ``conn``
-dependency (``gridts.db.deps``). Resource packages contribute their route handlers via ``ROUTES``.
+dependency (``gridts.db.deps``). Resource packages contribute their route handlers via
+``_api_routes``; everything under ``/api/v1`` passes the API-key guard.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
@@ -19,12 +23,22 @@ from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
 from gridts.errors import EXCEPTION_HANDLERS
 from gridts.health import health, ready
+from gridts.observability import (
+    MetricsController,
+    RequestIdMiddleware,
+    logging_plugin,
+    prometheus_config,
+    watch_pool,
+)
+from gridts.security import KeyGuard
 from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from litestar.types import ControllerRouterHandler
+    from litestar.types import ControllerRouterHandler, Middleware
+
+UNLIMITED_PATHS = ["/health", "/ready", "/metrics"]
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Litestar:
@@ -34,6 +48,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     if url is None:
         raise ValueError("no database: set GRIDTS_DATABASE_URL")
     pool = create_pool(url, settings)
+    watch_pool(pool)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -46,15 +61,22 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         finally:
             await pool.close()
 
-    api = Router(path="/api/v1", route_handlers=_api_routes())
+    api = Router(
+        path="/api/v1",
+        route_handlers=_api_routes(),
+        guards=[KeyGuard.from_settings(settings)],
+    )
     return Litestar(
-        route_handlers=[api, health, ready],
+        route_handlers=[api, health, ready, MetricsController],
         dependencies={
             "conn": Provide(provide_connection),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        middleware=_middleware(settings),
+        plugins=[logging_plugin()],
+        cors_config=_cors(settings),
         openapi_config=OpenAPIConfig(
             title="gridts",
             version=__version__,
@@ -64,6 +86,24 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         request_max_body_size=settings.max_body_bytes,
         signature_namespace={"Settings": Settings},
     )
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    middleware: list[Middleware] = [
+        DefineMiddleware(RequestIdMiddleware),
+        prometheus_config().middleware,
+    ]
+    if settings.rate_limit_per_minute > 0:
+        limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED_PATHS
+        )
+        middleware.append(limit.middleware)
+    return middleware
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    return CORSConfig(allow_origins=origins) if origins else None
 
 
 def _api_routes() -> list[ControllerRouterHandler]:

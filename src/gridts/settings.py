@@ -76,6 +76,24 @@ class Settings:
     max_response_rows: int = 1_000_000
     """Most rows one read returns (422 past it, naming how to narrow the range)."""
 
+    api_keys: str = ""
+    """Comma-separated API keys that may write (``Authorization: Bearer <key>``)."""
+
+    api_keys_file: Path | None = None
+    """A file of API keys, one per line (``#`` starts a comment); added to ``api_keys``."""
+
+    allow_anonymous_writes: bool = False
+    """With no keys configured, let anyone write. For a local demo only: logged at start."""
+
+    read_requires_key: bool = False
+    """Require an API key for reads too."""
+
+    cors_origins: str = ""
+    """Comma-separated origins allowed by CORS; empty turns CORS off."""
+
+    rate_limit_per_minute: int = 1200
+    """Requests per minute per client address; 0 turns the limit off."""
+
     raw_max_range: timedelta = timedelta(days=3)
     """``resolution=auto`` reads raw targets for ranges up to this width."""
 
@@ -97,6 +115,8 @@ class Settings:
 
 def _convert(annotation: Any, raw: str) -> Any:  # noqa: ANN401
     text = str(annotation)
+    if not raw and "None" in text:
+        return None
     if "timedelta" in text:
         return _parse_interval(raw)
     if text.startswith("bool"):
@@ -105,4 +125,4 @@ def _convert(annotation: Any, raw: str) -> Any:  # noqa: ANN401
         return int(raw)
     if "Path" in text:
         return Path(raw)
-    return raw or None
+    return raw
