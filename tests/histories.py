@@ -1,14 +1,12 @@
 """Random hierarchies and revision histories for the read property tests, and their loading.
 
-Each example gets a fresh time span later than every earlier one (``next_base``): the session's
-database is shared, and a continuous aggregate's watermark survives the tables being emptied, so
-data below an earlier example's watermark would be invisible until refreshed. Fresh spans keep
-"before refresh" meaning what it says: nothing of this example is materialised yet.
+Emptying the rollups (the ``db`` fixture truncates them) also resets their watermarks, so every
+example starts with nothing materialised: "before refresh" answers come from real-time
+aggregation over raw data, "after refresh" from the materialisation.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,14 +20,7 @@ if TYPE_CHECKING:
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
-_SPAN = timedelta(days=10)
-_bases = itertools.count()
-_FIRST = datetime(2001, 1, 1, tzinfo=UTC)
-
-
-def next_base() -> datetime:
-    """Midnight UTC of a span no earlier example used."""
-    return _FIRST + next(_bases) * _SPAN
+BASE = datetime(2031, 1, 6, tzinfo=UTC)
 
 
 @dataclass
@@ -46,9 +37,9 @@ class History:
     revisions: dict[tuple[int, int], list[tuple[int, float]]]
     """Per (node, target index): (collected offset from the target in ms, value)."""
     rows: list[Row] = field(default_factory=list)
-    base: datetime = _FIRST
+    base: datetime = BASE
 
-    def materialise(self, base: datetime) -> None:
+    def materialise(self, base: datetime = BASE) -> None:
         """Turn indices into timestamps under ``base``."""
         self.base = base
         self.rows = []

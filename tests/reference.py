@@ -111,7 +111,7 @@ def rollups(
 def revisions(
     rows: list[Row], collected_from: datetime | None = None, collected_to: datetime | None = None
 ) -> list[Row]:
-    """Every revision collected in ``[collected_from, collected_to]``, by node, target, collected."""
+    """Revisions collected in ``[collected_from, collected_to]``, by node, target, collected."""
     return sorted(
         row
         for row in rows

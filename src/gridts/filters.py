@@ -21,7 +21,7 @@ from datetime import datetime  # noqa: TC003 - Litestar reads the hints at runti
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the hints at runtime
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY

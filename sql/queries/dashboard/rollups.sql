@@ -1,7 +1,8 @@
 -- For each continuous aggregate: up to where it is materialised (its watermark; below it
 -- answers come from the materialisation, above it from raw data) and its refresh job's last run.
+-- A cagg with nothing materialised has the lowest timestamp as watermark (4714 BC): shown as null.
 SELECT ca.view_name,
-       CASE WHEN w.watermark > '-infinity'::timestamptz THEN w.watermark END AS materialized_until,
+       CASE WHEN w.watermark > '0001-01-01 00:00:00+00'::timestamptz THEN w.watermark END AS materialized_until,
        js.last_successful_finish
 FROM timescaledb_information.continuous_aggregates ca
 JOIN _timescaledb_catalog.continuous_agg c

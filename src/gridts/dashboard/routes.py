@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from litestar import get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the hints at runtime
 from psycopg import AsyncConnection  # noqa: TC002 - Litestar reads the hints at runtime
 
 from gridts.dashboard import service
