@@ -217,7 +217,7 @@ def test_region_total_at_raw_resolution_sums_its_nodes(
         "data": [
             {
                 "id": 1,
-                "bucket": "2024-03-04T00:00:00+00:00",
+                "bucket": "2024-03-04T00:00:00Z",
                 "avg": 30.0,
                 "min": 30.0,
                 "max": 30.0,

@@ -3,7 +3,8 @@
 -- timestamp_collected) backwards, so the newest revision of a target comes first without a
 -- sort; compressed chunks are ordered the same way (timestamp_measured DESC, timestamp_collected
 -- DESC, segmented by node_id). The range on timestamp_measured gives chunk exclusion.
-WITH latest AS (
+SELECT l.node_id, n.name, l.timestamp_measured, l.timestamp_collected, l.value
+FROM (
     SELECT DISTINCT ON (m.node_id, m.timestamp_measured)
            m.node_id, m.timestamp_measured, m.timestamp_collected, m.value
     FROM measures m
@@ -14,14 +15,6 @@ WITH latest AS (
            OR m.timestamp_collected <= %(collected)s::timestamptz)
     ORDER BY m.node_id DESC, m.timestamp_measured DESC, m.timestamp_collected DESC
     LIMIT %(limit)s
-)
-SELECT count(*),
-       coalesce(json_agg(json_build_object(
-           'node_id', l.node_id,
-           'node_name', n.name,
-           'timestamp_measured', l.timestamp_measured,
-           'timestamp_collected', l.timestamp_collected,
-           'value', l.value
-       ) ORDER BY l.node_id, l.timestamp_measured), '[]'::json)
-FROM latest l
+) AS l
 JOIN grid_node n ON n.id = l.node_id
+ORDER BY l.node_id, l.timestamp_measured

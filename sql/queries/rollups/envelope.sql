@@ -1,14 +1,8 @@
--- Wraps a rollup row query (columns id, bucket, avg, min, max, sum, count, nodes) into one row:
--- how many rows (bounded by %(limit)s) and the rows as a JSON array ordered by id, bucket.
-WITH r AS (
-    SELECT * FROM ({rows}) AS rows
-    WHERE rows.bucket >= %(start)s::timestamptz AND rows.bucket <= %(end)s::timestamptz
-    LIMIT %(limit)s
-)
-SELECT count(*),
-       coalesce(json_agg(json_build_object(
-           'id', r.id, 'bucket', r.bucket,
-           'avg', r.avg, 'min', r.min, 'max', r.max, 'sum', r.sum, 'count', r.count
-           {nodes}
-       ) ORDER BY r.id, r.bucket), '[]'::json)
-FROM r
+-- Rows of a rollup query (id, bucket, avg, min, max, sum, count, nodes) whose bucket starts in
+-- [start, end], ordered by id then bucket, at most %(limit)s of them. {nodes} is NULL at node
+-- level (a node's row has no node count).
+SELECT rows.id, rows.bucket, rows.avg, rows.min, rows.max, rows.sum, rows.count, {nodes}
+FROM ({rows}) AS rows
+WHERE rows.bucket >= %(start)s::timestamptz AND rows.bucket <= %(end)s::timestamptz
+ORDER BY rows.id, rows.bucket
+LIMIT %(limit)s

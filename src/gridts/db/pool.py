@@ -1,8 +1,8 @@
 """The connection pool: opened by the app's lifespan, closed with it.
 
 Each connection gets the statement timeout from the settings and keeps synchronous commit on, so
-a 2xx for a write means the rows are durable. Sessions run in UTC, so timestamps the server
-formats (JSON answers) always carry ``+00:00``.
+a 2xx for a write means the rows are durable. Sessions run in UTC, so timestamps read back are
+UTC datetimes whatever the server's TimeZone, and answers show them with ``Z``.
 """
 
 from __future__ import annotations

@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import datetime  # noqa: TC003 - Litestar reads the hints at runtime
 from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection  # noqa: TC002
 
@@ -20,14 +19,6 @@ from gridts.measures.schemas import MeasurePage
 from gridts.settings import Settings  # noqa: TC001
 
 
-def json_body(data: bytes) -> Response[bytes]:
-    """``{"data": <array>}`` around an array PostgreSQL already encoded."""
-    return Response(b'{"data":' + data + b"}", media_type=MediaType.JSON)
-
-
-_PAGE = {200: ResponseSpec(data_container=MeasurePage, description="Rows in `data`.")}
-
-
 class MeasureReadController(Controller):
     """Reads of the ``measures`` hypertable."""
 
@@ -35,7 +26,7 @@ class MeasureReadController(Controller):
     tags = ["measures"]  # noqa: RUF012 - Litestar's declared attribute type
     dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}  # noqa: RUF012
 
-    @get("", operation_id="listMeasures", responses=_PAGE)
+    @get("", operation_id="listMeasures")
     async def latest(
         self,
         *,
@@ -49,13 +40,13 @@ class MeasureReadController(Controller):
                 "collected at or before it; targets unknown by then are left out."
             ),
         ] = None,
-    ) -> Response[bytes]:
+    ) -> MeasurePage:
         """One value per node and target timestamp: the latest revision, or the one known then."""
         require_aware(collected_datetime, "collected_datetime")
         data = await service.latest(conn, filters, collected_datetime, settings.max_response_rows)
-        return json_body(data)
+        return MeasurePage(data)
 
-    @get("/revisions", operation_id="listMeasureRevisions", responses=_PAGE)
+    @get("/revisions", operation_id="listMeasureRevisions")
     async def revisions(
         self,
         *,
@@ -70,7 +61,7 @@ class MeasureReadController(Controller):
             datetime | None,
             QueryParameter(description="Only revisions collected at or before this."),
         ] = None,
-    ) -> Response[bytes]:
+    ) -> MeasurePage:
         """Every stored revision, ordered by node, target, then collection time."""
         require_aware(collected_from, "collected_from")
         require_aware(collected_to, "collected_to")
@@ -83,4 +74,4 @@ class MeasureReadController(Controller):
         data = await service.revisions(
             conn, filters, collected_from, collected_to, settings.max_response_rows
         )
-        return json_body(data)
+        return MeasurePage(data)

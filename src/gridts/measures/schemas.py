@@ -1,4 +1,4 @@
-"""The shapes of the measures answers (the bodies are built by PostgreSQL, see ``encoding``)."""
+"""The shapes of the measures answers (built from rows positionally, see ``gridts.encoding``)."""
 
 from __future__ import annotations
 

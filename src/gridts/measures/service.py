@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gridts.db.queries import query
-from gridts.encoding import fetch_json_rows
+from gridts.encoding import fetch_rows
 from gridts.filters import select_ids
+from gridts.measures.schemas import Measure
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,13 +24,13 @@ if TYPE_CHECKING:
 
 async def latest(
     conn: AsyncConnection, filters: Filters, collected: datetime | None, limit: int
-) -> bytes:
-    """JSON array of the latest revision per node and target (as known at ``collected``)."""
+) -> list[Measure]:
+    """The latest revision per node and target (as known at ``collected``)."""
     nodes = await select_ids(conn, "node", filters)
     if not nodes:
-        return b"[]"
+        return []
     params = {"nodes": nodes, "start": filters.start, "end": filters.end, "collected": collected}
-    return await fetch_json_rows(conn, query("measures", "latest"), params, limit)
+    return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure)
 
 
 async def revisions(
@@ -38,11 +39,11 @@ async def revisions(
     collected_from: datetime | None,
     collected_to: datetime | None,
     limit: int,
-) -> bytes:
-    """JSON array of every revision per node and target, collected in the optional window."""
+) -> list[Measure]:
+    """Every revision per node and target, collected in the optional window."""
     nodes = await select_ids(conn, "node", filters)
     if not nodes:
-        return b"[]"
+        return []
     params = {
         "nodes": nodes,
         "start": filters.start,
@@ -50,4 +51,4 @@ async def revisions(
         "collected_from": collected_from,
         "collected_to": collected_to,
     }
-    return await fetch_json_rows(conn, query("measures", "revisions"), params, limit)
+    return await fetch_rows(conn, query("measures", "revisions"), params, limit, Measure)

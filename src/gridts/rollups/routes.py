@@ -6,9 +6,8 @@ from datetime import datetime  # noqa: TC003 - Litestar reads the hints at runti
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection  # noqa: TC002
 
@@ -59,11 +58,7 @@ class RollupController(Controller):
     tags = ["rollups"]  # noqa: RUF012 - Litestar's declared attribute type
     dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}  # noqa: RUF012
 
-    @get(
-        "",
-        operation_id="listRollups",
-        responses={200: ResponseSpec(data_container=RollupPage, description="The rollup.")},
-    )
+    @get("", operation_id="listRollups")
     async def rollups(
         self,
         *,
@@ -89,7 +84,7 @@ class RollupController(Controller):
             int | None,
             QueryParameter(ge=1, description="auto: at most this many buckets per entity."),
         ] = None,
-    ) -> Response[bytes]:
+    ) -> RollupPage:
         """Buckets of a level's entities; the body names the resolution and the source read."""
         require_aware(collected_datetime, "collected_datetime")
         filters = _narrow(level, entity_ids, filters)
@@ -108,5 +103,4 @@ class RollupController(Controller):
             collected=collected_datetime,
             limit=settings.max_response_rows,
         )
-        head = msgspec.json.encode({"level": level, "resolution": resolution, "source": source})
-        return Response(head[:-1] + b',"data":' + data + b"}", media_type=MediaType.JSON)
+        return RollupPage(level, resolution, source, data)

@@ -1,4 +1,4 @@
-"""The shapes of the rollup answers (bodies are built by PostgreSQL, see ``gridts.encoding``)."""
+"""The shapes of the rollup answers (built from rows positionally, see ``gridts.encoding``)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime  # noqa: TC003 - msgspec and Litestar read the hin
 from enum import StrEnum
 
 import msgspec
+
+from gridts.rollups.routing import Resolution  # noqa: TC001 - msgspec reads the hints
 
 
 class Level(StrEnum):
@@ -39,7 +41,7 @@ class RollupPage(msgspec.Struct, frozen=True):
     """What was read and the rows, ordered by id then bucket."""
 
     level: Level
-    resolution: str
+    resolution: Resolution
     """The resolution used (``auto`` resolved)."""
     source: str
     """The relation read: a continuous aggregate, ``measures``, or ``measures (as of)``."""

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 
 from gridts.db.queries import query
-from gridts.encoding import fetch_json_rows
+from gridts.encoding import fetch_rows
 from gridts.filters import Filters, select_ids
 from gridts.rollups.routing import Resolution
-from gridts.rollups.schemas import Level
+from gridts.rollups.schemas import Level, Rollup
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -73,8 +73,8 @@ async def rollups(
     *,
     collected: datetime | None,
     limit: int,
-) -> tuple[str, bytes]:
-    """``(source, JSON array of rows)`` for the entities the filters select at ``level``."""
+) -> tuple[str, list[Rollup]]:
+    """``(source, rows)`` for the entities the filters select at ``level``."""
     ids = await select_ids(conn, level, filters)
     params: dict[str, object] = {
         "ids": ids,
@@ -96,7 +96,7 @@ async def rollups(
             ids = await select_ids(conn, "node", Filters(filters.start, filters.end, grid_ids=ids))
         params["nodes"] = ids
     if not ids:
-        return source, b"[]"
-    nodes = sql.SQL("") if level is Level.NODE else sql.SQL(", 'nodes', r.nodes")
+        return source, []
+    nodes = sql.SQL("NULL::bigint") if level is Level.NODE else sql.SQL("rows.nodes")
     statement = query("rollups", "envelope").format(rows=rows, nodes=nodes)
-    return source, await fetch_json_rows(conn, statement, params, limit)
+    return source, await fetch_rows(conn, statement, params, limit, Rollup)
