@@ -9,6 +9,7 @@ database that the ``load`` step empties first):
     uv run python bench/read_year.py plans     # EXPLAIN (ANALYZE, BUFFERS) of the main queries
     uv run python bench/read_year.py latency   # p50/p99 over HTTP (uvicorn in-process, httpx)
     uv run python bench/read_year.py latency --server http://127.0.0.1:8000  # a `gridts serve`
+    uv run python bench/read_year.py routing --server http://127.0.0.1:8000 --requests 30
 
 ``load`` refreshes like ``gridts refresh`` (every rollup, whole range) and then compresses every
 chunk whose range ends more than a week before the newest target, as the policy would.
@@ -281,9 +282,41 @@ async def _measure(base: str, requests: int) -> None:
     print("\n".join(report), file=sys.stderr)
 
 
+async def _routing_sweep(base: str, requests: int) -> None:
+    """p50 of one region's rollup at each resolution and width: the figures behind ``auto``."""
+    end = year_end()
+    widths = {"1 day": 1, "3 days": 3, "7 days": 7, "31 days": 31, "62 days": 62, "365 days": 365}
+    report = [
+        "| width | raw p50 ms (rows) | 1h p50 ms (rows) | 1d p50 ms (rows) |",
+        "|---|---|---|---|",
+    ]
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        for label, days in widths.items():
+            cells = []
+            for resolution in ("raw", "1h", "1d"):
+                params = {
+                    "level": "region",
+                    "id": 2,
+                    "resolution": resolution,
+                    "start_datetime": (end - timedelta(days=days)).isoformat(),
+                    "end_datetime": end.isoformat(),
+                }
+                times = []
+                for i in range(requests + 5):
+                    started = time.perf_counter()
+                    response = await client.get("/api/v1/rollups", params=params)
+                    response.raise_for_status()
+                    if i >= 5:
+                        times.append((time.perf_counter() - started) * 1000)
+                rows = len(response.json()["data"])
+                cells.append(f"{statistics.median(times):.1f} ({rows})")
+            report.append(f"| {label} | " + " | ".join(cells) + " |")
+    print("\n".join(report), file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["load", "plans", "latency"])
+    parser.add_argument("step", choices=["load", "plans", "latency", "routing"])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument(
         "--server", help="time this running service (e.g. `gridts serve`) instead of in-process"
@@ -294,6 +327,8 @@ def main() -> None:
         load(url)
     elif args.step == "plans":
         plans(url)
+    elif args.step == "routing":
+        asyncio.run(_routing_sweep(args.server, args.requests))
     else:
         with contextlib.suppress(KeyboardInterrupt):
             latency(url, args.requests, args.server)
