@@ -16,7 +16,7 @@ import reference
 from gridts.app import create_app
 from gridts.db.rollups import refresh_all
 from gridts.measures.schemas import MeasurePage
-from histories import History, histories, instants, load, node_name, ranges
+from histories import History, compress_all, histories, instants, load, node_name, ranges
 from plugins.timescaledb import reset_database
 
 if TYPE_CHECKING:
@@ -98,9 +98,9 @@ def get_page(client: TestClient[Litestar], path: str, query: dict[str, Any]) -> 
     return msgspec.json.decode(response.content, type=MeasurePage)
 
 
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(data=st.data(), history=histories())
-def test_latest_and_as_of_match_the_model_before_and_after_refresh(
+def test_latest_and_as_of_match_the_model_before_and_after_refresh_and_compression(
     db: str,
     conn: psycopg.Connection,
     client: TestClient[Litestar],
@@ -116,14 +116,16 @@ def test_latest_and_as_of_match_the_model_before_and_after_refresh(
     nodes = selected(history, filters)
     extra = {} if as_of is None else {"collected_datetime": iso(as_of)}
     want = expected_latest(history, nodes, start, end, as_of)
-    for refreshed in (False, True):
-        if refreshed:
+    for state in ("raw", "refreshed", "compressed"):
+        if state == "refreshed":
             refresh_all(conn)
+        elif state == "compressed":
+            compress_all(conn)
         page = get_page(client, "/api/v1/measures", params(start, end, filters, **extra))
         assert as_rows(page) == want
 
 
-@settings(max_examples=30)
+@settings(max_examples=60)
 @given(data=st.data(), history=histories())
 def test_revisions_match_the_model(
     db: str,
@@ -154,8 +156,10 @@ def test_revisions_match_the_model(
         )
         if node in nodes and start <= target <= end
     ]
-    page = get_page(client, "/api/v1/measures/revisions", params(start, end, filters, **extra))
-    assert as_rows(page) == want
+    path = "/api/v1/measures/revisions"
+    assert as_rows(get_page(client, path, params(start, end, filters, **extra))) == want
+    compress_all(conn)
+    assert as_rows(get_page(client, path, params(start, end, filters, **extra))) == want
 
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)
@@ -262,3 +266,23 @@ def test_answers_past_the_row_limit_are_422_saying_how_to_narrow(
         assert "narrow" in response.json()["extra"][0]["message"]
         response = client.get("/api/v1/measures", params={**query, "end_datetime": iso(T0)})
         assert response.status_code == 200
+
+
+def test_a_reversed_collection_window_is_422(client: TestClient[Litestar]) -> None:
+    response = client.get(
+        "/api/v1/measures/revisions",
+        params={
+            "start_datetime": iso(T0),
+            "end_datetime": iso(T0),
+            "collected_from": iso(T0),
+            "collected_to": iso(T0 - timedelta(seconds=1)),
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["extra"][0]["key"] == "collected_to"
+
+
+def test_missing_range_is_rejected(client: TestClient[Litestar]) -> None:
+    response = client.get("/api/v1/measures", params={"start_datetime": iso(T0)})
+    assert response.status_code == 400
+    assert "end_datetime" in response.text

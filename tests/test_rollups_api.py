@@ -1,8 +1,9 @@
 """``GET /api/v1/rollups`` against the reference model, at every level and resolution.
 
-Each example is checked three times: with nothing materialised (every continuous aggregate
+Each example is checked four times: with nothing materialised (every continuous aggregate
 answers in real time from raw data), with only the first day refreshed (materialised rows below
-the watermark, real-time ones above it), and after a full ``refresh_all``. As-of answers are
+the watermark, real-time ones above it), after a full ``refresh_all``, and with every chunk of
+``measures`` compressed (raw and as-of answers read compressed batches). As-of answers are
 computed from the raw revisions and must not change with refreshes.
 """
 
@@ -23,7 +24,7 @@ import reference
 from gridts.app import create_app
 from gridts.db.rollups import day_window, refresh_all
 from gridts.rollups.schemas import RollupPage
-from histories import History, histories, instants, load, ranges
+from histories import History, compress_all, histories, instants, load, ranges
 from plugins.timescaledb import reset_database
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def get_rollup(client: TestClient[Litestar], query: dict[str, Any]) -> RollupPag
     return msgspec.json.decode(response.content, type=RollupPage)
 
 
-@settings(max_examples=40)
+@settings(max_examples=80)
 @given(data=st.data(), history=histories())
 def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
     db: str,
@@ -105,11 +106,14 @@ def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
         ),
     }
     first_day = day_window(history.base, history.base)
-    for state in ("nothing materialised", "first day materialised", "all materialised"):
+    states = ("nothing materialised", "first day materialised", "all materialised", "compressed")
+    for state in states:
         if state == "first day materialised":
             refresh_all(conn, *first_day)
         elif state == "all materialised":
             refresh_all(conn)
+        elif state == "compressed":
+            compress_all(conn)
         for level in LEVELS:
             ids = chosen[level]
             for resolution in RESOLUTIONS:

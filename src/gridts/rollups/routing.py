@@ -16,6 +16,10 @@ their count is estimated at ``RAW_STEP`` (15 minutes, the finest target cadence 
 so a raw answer never exceeds ``max_points`` for hourly or 15-minute series.
 
 Bucket counts are of buckets whose start lies in the inclusive range: ``width // step + 1``.
+
+The figures behind the defaults (one region, p50 over HTTP on the year data set, in
+``docs/query-plans.md``): raw and 1h cost the same up to a week (4-6 ms); at 31 days raw takes
+12 ms and 1h 6 ms, at 62 days 18 ms and 8 ms, at a year 53 ms and 21 ms, and 1d 6 ms.
 """
 
 from __future__ import annotations
