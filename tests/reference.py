@@ -106,3 +106,56 @@ def rollups(
         "region_1d": daily(region_1h, value="sum", with_nodes=True),
         "grid_1d": daily(grid_1h, value="sum", with_nodes=True),
     }
+
+
+def revisions(
+    rows: list[Row], collected_from: datetime | None = None, collected_to: datetime | None = None
+) -> list[Row]:
+    """Revisions collected in ``[collected_from, collected_to]``, by node, target, collected."""
+    return sorted(
+        row
+        for row in rows
+        if (collected_from is None or row[2] >= collected_from)
+        and (collected_to is None or row[2] <= collected_to)
+    )
+
+
+def raw(
+    rows: list[Row], parent: dict[int, int] | None = None, as_of: datetime | None = None
+) -> dict[tuple[int, datetime], Stats]:
+    """Per target: a node's latest value, or (``parent`` given) the total over the nodes'.
+
+    One value per target, so avg = min = max = sum = it and count = 1; ``nodes`` counts the
+    nodes that had a value (``None`` at node level).
+    """
+    groups: dict[tuple[int, datetime], list[float]] = defaultdict(list)
+    for (node, target), row in latest(rows, as_of).items():
+        groups[(node if parent is None else parent[node], target)].append(row[3])
+    return {
+        key: Stats(sum(v), sum(v), sum(v), sum(v), 1, None if parent is None else len(v))
+        for key, v in groups.items()
+    }
+
+
+def all_rollups(
+    rows: list[Row],
+    region_of: dict[int, int],
+    grid_of_region: dict[int, int],
+    as_of: datetime | None = None,
+) -> dict[str, dict[tuple[int, datetime], Stats]]:
+    """Every level at every resolution (``<level>_<raw|1h|1d>``), optionally as of a time."""
+    node_1h = node_hourly(rows, as_of)
+    grid_of_node = {node: grid_of_region[region] for node, region in region_of.items()}
+    region_1h = totals(node_1h, region_of)
+    grid_1h = totals(node_1h, grid_of_node)
+    return {
+        "node_raw": raw(rows, None, as_of),
+        "region_raw": raw(rows, region_of, as_of),
+        "grid_raw": raw(rows, grid_of_node, as_of),
+        "node_1h": node_1h,
+        "region_1h": region_1h,
+        "grid_1h": grid_1h,
+        "node_1d": daily(node_1h, value="avg", with_nodes=False),
+        "region_1d": daily(region_1h, value="sum", with_nodes=True),
+        "grid_1d": daily(grid_1h, value="sum", with_nodes=True),
+    }

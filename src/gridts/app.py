@@ -19,10 +19,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from gridts import __version__
+from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
 from gridts.errors import EXCEPTION_HANDLERS
 from gridts.health import health, ready
+from gridts.measures.routes import MeasureReadController
 from gridts.observability import (
     MetricsController,
     RequestIdMiddleware,
@@ -30,6 +32,7 @@ from gridts.observability import (
     prometheus_config,
     watch_pool,
 )
+from gridts.rollups.routes import RollupController
 from gridts.security import KeyGuard
 from gridts.settings import Settings
 
@@ -108,4 +111,4 @@ def _cors(settings: Settings) -> CORSConfig | None:
 
 def _api_routes() -> list[ControllerRouterHandler]:
     """Every resource's handlers, mounted under ``/api/v1``."""
-    return []
+    return [MeasureReadController, RollupController, dashboard]

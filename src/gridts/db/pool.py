@@ -1,7 +1,8 @@
 """The connection pool: opened by the app's lifespan, closed with it.
 
 Each connection gets the statement timeout from the settings and keeps synchronous commit on, so
-a 2xx for a write means the rows are durable.
+a 2xx for a write means the rows are durable. Sessions run in UTC, so timestamps read back are
+UTC datetimes whatever the server's TimeZone, and answers show them with ``Z``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
         configure=configure,
         check=AsyncConnectionPool.check_connection,
         kwargs={
-            "options": f"-c statement_timeout={timeout_ms} -c synchronous_commit=on",
+            "options": (
+                f"-c statement_timeout={timeout_ms} -c synchronous_commit=on -c TimeZone=UTC"
+            ),
             "application_name": "gridts",
         },
     )

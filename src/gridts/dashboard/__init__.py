@@ -1,0 +1,1 @@
+"""An overview of what gridts holds: counts, ranges, compression, rollup materialisation."""

@@ -1,0 +1,16 @@
+"""``GET /api/v1/dashboard``."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the hints at runtime
+from psycopg import AsyncConnection  # noqa: TC002 - Litestar reads the hints at runtime
+
+from gridts.dashboard import service
+from gridts.dashboard.schemas import Dashboard  # noqa: TC001
+
+
+@get("/dashboard", operation_id="getDashboard", tags=["dashboard"])
+async def dashboard(conn: NamedDependency[AsyncConnection]) -> Dashboard:
+    """Counts, covered ranges, compression state and how far each rollup is materialised."""
+    return await service.dashboard(conn)

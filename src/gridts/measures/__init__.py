@@ -1,0 +1,1 @@
+"""Reading measures: the latest (or as-of) value per target, and every revision."""

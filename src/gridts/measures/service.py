@@ -1,0 +1,54 @@
+"""Latest, as-of and revision reads over ``measures``.
+
+The node set is resolved first (``gridts.filters.select_ids``) and passed as an array, so every
+chunk's primary key answers ``node_id = ANY(...)`` with the target range; see
+``docs/query-plans.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gridts.db.queries import query
+from gridts.encoding import fetch_rows
+from gridts.filters import select_ids
+from gridts.measures.schemas import Measure
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from psycopg import AsyncConnection
+
+    from gridts.filters import Filters
+
+
+async def latest(
+    conn: AsyncConnection, filters: Filters, collected: datetime | None, limit: int
+) -> list[Measure]:
+    """The latest revision per node and target (as known at ``collected``)."""
+    nodes = await select_ids(conn, "node", filters)
+    if not nodes:
+        return []
+    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "collected": collected}
+    return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure)
+
+
+async def revisions(
+    conn: AsyncConnection,
+    filters: Filters,
+    collected_from: datetime | None,
+    collected_to: datetime | None,
+    limit: int,
+) -> list[Measure]:
+    """Every revision per node and target, collected in the optional window."""
+    nodes = await select_ids(conn, "node", filters)
+    if not nodes:
+        return []
+    params = {
+        "nodes": nodes,
+        "start": filters.start,
+        "end": filters.end,
+        "collected_from": collected_from,
+        "collected_to": collected_to,
+    }
+    return await fetch_rows(conn, query("measures", "revisions"), params, limit, Measure)
