@@ -78,7 +78,7 @@ def live_server(db: str) -> Iterator[Callable[..., LiveServer]]:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:  # noqa: PLR2004
+                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
                     return LiveServer(base_url, process)
             except httpx.TransportError:
                 time.sleep(0.1)
