@@ -1,0 +1,62 @@
+"""compose.yaml and the Dockerfile, checked without a Docker engine (none runs here)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import yaml
+
+from gridts.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def test_services_start_in_order() -> None:
+    services = _compose()["services"]
+    assert {"db", "migrate", "api"} <= set(services)
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["api"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert "healthcheck" in services["db"]
+    assert services["migrate"]["command"] == ["migrate"]
+    assert services["api"]["command"][0] == "serve"
+
+
+def test_images_are_pinned_and_build_contexts_exist() -> None:
+    for name, service in _compose()["services"].items():
+        if "image" in service:
+            image, _, tag = service["image"].partition(":")
+            assert tag, name
+            assert tag != "latest", name
+            assert re.search(r"\d+\.\d+", tag), name
+        if "build" in service:
+            assert (ROOT / service["build"] / "Dockerfile").exists(), name
+    assert _compose()["services"]["db"]["image"].endswith("-pg17")
+
+
+def test_environment_names_are_settings() -> None:
+    known = {"GRIDTS_" + f.name.upper() for f in fields(Settings)}
+    for service in _compose()["services"].values():
+        for key in service.get("environment", {}):
+            if key.startswith("GRIDTS_"):
+                assert key in known, key
+
+
+def test_dockerfile_is_pinned_non_root_and_frozen() -> None:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    base = re.search(r"^FROM (\S+)", text, re.MULTILINE)
+    assert base is not None
+    assert re.search(r":\d+\.\d+", base.group(1))
+    assert "uv sync --frozen" in text
+    user = re.findall(r"^USER (\S+)", text, re.MULTILINE)
+    assert user
+    assert user[-1] not in {"root", "0"}
+    for copied in re.findall(r"^COPY (\S+)", text, re.MULTILINE):
+        assert (ROOT / copied).exists(), copied
