@@ -32,7 +32,7 @@ def test_services_start_in_order() -> None:
 def test_images_are_pinned_and_build_contexts_exist() -> None:
     for name, service in _compose()["services"].items():
         if "image" in service:
-            image, _, tag = service["image"].partition(":")
+            _, _, tag = service["image"].partition(":")
             assert tag, name
             assert tag != "latest", name
             assert re.search(r"\d+\.\d+", tag), name
