@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,13 +13,7 @@ from click.testing import CliRunner
 from gridts.cli import main
 from gridts.db.url import local_cluster
 from gridts.settings import Settings
-from plugins.timescaledb import TimescaleServer, create_database
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from plugins.timescaledb import TimescaleServer, create_database, free_port
 
 
 def test_migrate_then_refresh_materialises_the_rollups(timescale_server: TimescaleServer) -> None:
@@ -58,7 +51,7 @@ def test_without_a_url_the_commands_run_an_embedded_cluster() -> None:
     env = {
         "GRIDTS_DATABASE_URL": "",
         "GRIDTS_DATA_DIR": str(root),
-        "GRIDTS_LOCAL_PORT": str(_free_port()),
+        "GRIDTS_LOCAL_PORT": str(free_port()),
     }
     runner = CliRunner()
     try:
@@ -80,7 +73,7 @@ def test_a_server_without_the_extension_loaded_gets_a_plain_message(
         pytest.fail("this test needs the local cluster source (set no GRIDTS_TEST_DATABASE_URL)")
     root = Path(tempfile.mkdtemp(prefix="gridts-test-plain-cli-"))
     root.chmod(0o755)
-    plain = local_cluster(Settings(data_dir=root, local_port=_free_port()))
+    plain = local_cluster(Settings(data_dir=root, local_port=free_port()))
     plain.preload_timescaledb = False
     try:
         plain.init()

@@ -8,7 +8,6 @@ of the run, so ``.ci/run``'s output carries them.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+from plugins.timescaledb import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -47,19 +48,13 @@ class LiveServer:
     headers: dict[str, str] = field(default_factory=lambda: {"Authorization": f"Bearer {API_KEY}"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(db: str) -> Iterator[Callable[..., LiveServer]]:
     """Start ``gridts serve`` against the emptied test database (extra env as keywords)."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start(**env: str) -> LiveServer:
-        port = _free_port()
+        port = free_port()
         environment = {
             **os.environ,
             "GRIDTS_DATABASE_URL": db,

@@ -60,7 +60,8 @@ class TimescaleServer:
         return urlsplit(self.url)._replace(path=f"/{name}").geturl()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -74,7 +75,7 @@ def _local_server(stack: contextlib.ExitStack) -> TimescaleServer | None:
     root = Path(tempfile.mkdtemp(prefix="gridts-test-pg-"))
     root.chmod(0o755)
     stack.callback(shutil.rmtree, root, ignore_errors=True)
-    cluster = LocalCluster(root / "data", _free_port())
+    cluster = LocalCluster(root / "data", free_port())
     stack.callback(cluster.destroy)
     cluster.init()
     cluster.start()
