@@ -6,10 +6,13 @@ take an autocommit connection. A view is refreshed only after the view it reads.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from psycopg import sql
+from psycopg.errors import LockNotAvailable
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection, Connection
@@ -46,12 +49,25 @@ def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+# A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
+# then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
+# trying again is what a caller wants: the job finishes in seconds.
+_RETRY_SECONDS = (0.2, 0.5, 1, 2, 4, 8, 15)
+
+
 def refresh_all(
     conn: Connection, start: datetime | None = None, end: datetime | None = None
 ) -> None:
     """Refresh every rollup over ``[start, end)``; ``None`` means unbounded."""
     for view in ROLLUPS:
-        conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+        for pause in (*_RETRY_SECONDS, None):
+            try:
+                conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+                break
+            except LockNotAvailable:
+                if pause is None:
+                    raise
+                time.sleep(pause)
 
 
 async def refresh_all_async(
@@ -59,4 +75,11 @@ async def refresh_all_async(
 ) -> None:
     """Refresh every rollup over ``[start, end)`` on an async autocommit connection."""
     for view in ROLLUPS:
-        await conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+        for pause in (*_RETRY_SECONDS, None):
+            try:
+                await conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+                break
+            except LockNotAvailable:
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
