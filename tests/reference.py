@@ -93,19 +93,9 @@ def daily(
 def rollups(
     rows: list[Row], region_of: dict[int, int], grid_of_region: dict[int, int]
 ) -> dict[str, dict[tuple[int, datetime], Stats]]:
-    """Every continuous aggregate, as the model computes it."""
-    node_1h = node_hourly(rows)
-    grid_of_node = {node: grid_of_region[region] for node, region in region_of.items()}
-    region_1h = totals(node_1h, region_of)
-    grid_1h = totals(node_1h, grid_of_node)
-    return {
-        "node_1h": node_1h,
-        "region_1h": region_1h,
-        "grid_1h": grid_1h,
-        "node_1d": daily(node_1h, value="avg", with_nodes=False),
-        "region_1d": daily(region_1h, value="sum", with_nodes=True),
-        "grid_1d": daily(grid_1h, value="sum", with_nodes=True),
-    }
+    """Every continuous aggregate (the ``1h`` and ``1d`` views), as the model computes it."""
+    every = all_rollups(rows, region_of, grid_of_region)
+    return {name: stats for name, stats in every.items() if not name.endswith("_raw")}
 
 
 def revisions(
