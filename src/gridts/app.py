@@ -24,6 +24,8 @@ from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
 from gridts.errors import EXCEPTION_HANDLERS
 from gridts.health import health, ready
+from gridts.ingest.refresher import Refresher
+from gridts.ingest.routes import IngestController
 from gridts.measures.routes import MeasureReadController
 from gridts.observability import (
     MetricsController,
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         raise ValueError("no database: set GRIDTS_DATABASE_URL")
     pool = create_pool(url, settings)
     watch_pool(pool)
+    refresher = Refresher(pool, settings.refresh_poll.total_seconds())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -59,9 +62,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # is still coming up; requests get 503 until it is reachable.
         await pool.open(wait=False)
         app.state.pool = pool
+        app.state.refresher = refresher
+        refresher.start()
         try:
             yield
         finally:
+            await refresher.stop()
             await pool.close()
 
     api = Router(
@@ -111,4 +117,4 @@ def _cors(settings: Settings) -> CORSConfig | None:
 
 def _api_routes() -> list[ControllerRouterHandler]:
     """Every resource's handlers, mounted under ``/api/v1``."""
-    return [MeasureReadController, RollupController, dashboard]
+    return [MeasureReadController, IngestController, RollupController, dashboard]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import click
 import psycopg
 
 from gridts.db import migrations
-from gridts.db.rollups import refresh_all
+from gridts.db.rollups import day_window, refresh_all
 from gridts.db.url import local_cluster, resolve_database_url
+from gridts.ingest.seed import write_seed
 from gridts.localdb import LocalClusterUnavailableError
+from gridts.seeding import SeedPlan
 from gridts.settings import Settings
 
 
@@ -70,6 +74,75 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=False,
     )
+
+
+@main.command()
+@click.option("--grids", default=3, show_default=True, type=click.IntRange(1))
+@click.option("--regions", default=3, show_default=True, type=click.IntRange(1), help="Per grid.")
+@click.option("--nodes", default=3, show_default=True, type=click.IntRange(1), help="Per region.")
+@click.option("--revisions", default=3, show_default=True, type=click.IntRange(1, 12))
+@click.option("--days", type=click.IntRange(1), help="Span in days.")
+@click.option("--weeks", type=click.IntRange(1), help="Span in weeks (default 1).")
+@click.option("--years", type=click.IntRange(1), help="Span in years of 365 days.")
+@click.option(
+    "--start",
+    default="2025-07-01",
+    show_default=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First target day (UTC).",
+)
+@click.option(
+    "--resolution",
+    default="60",
+    show_default=True,
+    type=click.Choice(["60", "15"]),
+    help="Minutes between targets.",
+)
+@click.option("--seed", "seed_", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--batch-rows", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--refresh/--no-refresh", default=True, show_default=True, help="Refresh rollups.")
+@click.pass_obj
+def seed(
+    settings: Settings,
+    *,
+    grids: int,
+    regions: int,
+    nodes: int,
+    revisions: int,
+    days: int | None,
+    weeks: int | None,
+    years: int | None,
+    start: datetime,
+    resolution: str,
+    seed_: int,
+    batch_rows: int,
+    refresh: bool,
+) -> None:
+    """Write the seeds' data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
+    given = [s for s in (days, weeks, years) if s is not None]
+    if len(given) > 1:
+        raise click.UsageError("give one of --days, --weeks, --years")
+    span = timedelta(days=days or 7 * (weeks or 0) or 365 * (years or 0) or 7)
+    plan = SeedPlan(
+        grids=grids,
+        regions_per_grid=regions,
+        nodes_per_region=nodes,
+        revisions=revisions,
+        start=start.replace(tzinfo=UTC),
+        span=span,
+        resolution=timedelta(minutes=int(resolution)),
+        seed=seed_,
+    )
+    url = database_url(settings)
+    report = asyncio.run(write_seed(url, plan, batch_rows, progress=sys.stdout.isatty()))
+    click.echo(report.summary())
+    if refresh:
+        started = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as conn:
+            refresh_all(conn, *day_window(plan.start, plan.end))
+        click.echo(
+            f"refreshed the rollups over the seeded days in {time.perf_counter() - started:.1f} s"
+        )
 
 
 @main.group()

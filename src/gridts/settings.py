@@ -100,6 +100,9 @@ class Settings:
     hourly_max_range: timedelta = timedelta(days=62)
     """``resolution=auto`` reads hourly rollups up to this width, daily ones past it."""
 
+    refresh_poll: timedelta = timedelta(seconds=30)
+    """How often the rollup refresher looks for queued windows another process wrote."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:  # noqa: ANN401
         """Build settings from the environment; keyword arguments win over it."""

@@ -141,7 +141,7 @@ def database_url(timescale_server: TimescaleServer, test_settings: Settings) -> 
 
 
 _RESET = sql.SQL(
-    "TRUNCATE measures; TRUNCATE {rollups}; DELETE FROM grid_node; "
+    "TRUNCATE measures, rollup_refresh_queue; TRUNCATE {rollups}; DELETE FROM grid_node; "
     "DELETE FROM grid_region; DELETE FROM grid"
 ).format(rollups=sql.SQL(", ").join(sql.Identifier(v) for v in ROLLUPS))
 

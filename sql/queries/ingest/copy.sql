@@ -1,0 +1,1 @@
+COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN (FORMAT BINARY)

@@ -1,0 +1,1 @@
+DELETE FROM rollup_refresh_queue WHERE id = ANY(%(ids)s)

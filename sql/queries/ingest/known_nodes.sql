@@ -1,0 +1,1 @@
+SELECT id FROM grid_node WHERE id = ANY(%(nodes)s)

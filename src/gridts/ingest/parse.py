@@ -1,0 +1,201 @@
+"""Turning a request body into checked rows, or into a list of every problem found.
+
+msgspec decodes the whole batch in C against the row type (fast path). Only when that fails is
+the body decoded again without a type and each row checked field by field, so the answer names
+every bad row by its index (0-based, as sent) and field, not just the first one msgspec met.
+Checks msgspec's types cannot express (finite values, whole-second targets, a sane date range)
+run on every row either way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from gridts.ingest.schemas import FIELDS, Instant, MeasureIn, MeasureRecord, NodeId, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from gridts.ingest.schemas import MeasureRow
+
+#: An answer lists at most this many problems (and says how many there were in all).
+MAX_PROBLEMS = 100
+
+#: The instants gridts stores: grid data from before 1900 or after 2200 is a mistake.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+_TYPES: dict[str, Any] = {
+    "node_id": NodeId,
+    "timestamp_measured": Instant,
+    "timestamp_collected": Instant,
+    "value": float,
+}
+_LOCATION = re.compile(r"\s*- at `\$[^`]*`$")
+
+
+class BatchRejectedError(Exception):
+    """The batch cannot be stored; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, status: int, detail: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.problems = list(problems)
+
+
+def too_many_rows(count: int, limit: int) -> BatchRejectedError:
+    """413: the batch holds more rows than one request may."""
+    return BatchRejectedError(
+        413,
+        f"the batch holds {count} rows; at most {limit} per request "
+        "(GRIDTS_MAX_ROWS_PER_REQUEST): split it into several requests",
+    )
+
+
+def invalid_rows(problems: list[Problem], total: int | None = None) -> BatchRejectedError:
+    """422 listing the first ``MAX_PROBLEMS`` problems."""
+    total = len(problems) if total is None else total
+    shown = problems[:MAX_PROBLEMS]
+    more = f" (the first {len(shown)} are listed)" if total > len(shown) else ""
+    return BatchRejectedError(
+        422, f"{total} problem(s) in the batch, nothing was stored{more}", shown
+    )
+
+
+def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
+    """Rows from a JSON array of measure objects."""
+    try:
+        rows = msgspec.json.decode(body, type=list[MeasureIn])
+    except msgspec.ValidationError:
+        rows = None
+    except msgspec.DecodeError as error:
+        raise BatchRejectedError(400, f"the body is not valid UTF-8 JSON: {error}") from None
+    if rows is None:
+        raw = msgspec.json.decode(body)
+        if not isinstance(raw, list):
+            raise invalid_rows([Problem(None, None, "the body must be a JSON array of measures")])
+        _limit(len(raw), max_rows)
+        raise invalid_rows(list(_json_problems(raw)))
+    _limit(len(rows), max_rows)
+    _check(rows)
+    return rows
+
+
+def parse_csv(body: bytes, max_rows: int) -> list[MeasureRecord]:
+    """Rows from CSV with the header line ``node_id,timestamp_measured,timestamp_collected,value``.
+
+    A UTF-8 byte-order mark is ignored; columns may come in any order, named by the header.
+    """
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BatchRejectedError(400, f"the body is not UTF-8: {error}") from None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise BatchRejectedError(400, f"the body is not valid CSV: {error}") from None
+    if not records:
+        raise invalid_rows([Problem(None, None, f"empty body: expected the header {_HEADER}")])
+    header = [name.strip() for name in records[0]]
+    if sorted(header) != sorted(FIELDS):
+        raise invalid_rows([Problem(None, None, f"the first line must be the header {_HEADER}")])
+    records = records[1:]
+    _limit(len(records), max_rows)
+    if header != list(FIELDS):
+        order = [header.index(name) for name in FIELDS]
+        records = [[r[i] for i in order] if len(r) == len(FIELDS) else r for r in records]
+    try:
+        rows = msgspec.convert(records, list[MeasureRecord], strict=False)
+    except msgspec.ValidationError:
+        raise invalid_rows(list(_csv_problems(records))) from None
+    _check(rows)
+    return rows
+
+
+_HEADER = ",".join(FIELDS)
+
+
+def _limit(count: int, max_rows: int) -> None:
+    if count > max_rows:
+        raise too_many_rows(count, max_rows)
+    if count == 0:
+        raise invalid_rows([Problem(None, None, "the batch holds no rows")])
+
+
+def _check(rows: Sequence[MeasureRow]) -> None:
+    """Checks every row needs beyond its type; raise 422 listing the problems."""
+    problems: list[Problem] = []
+    for index, row in enumerate(rows):
+        if not _plausible(row):
+            problems.extend(_value_problems(index, row))
+    if problems:
+        raise invalid_rows(problems)
+
+
+def _plausible(row: MeasureRow) -> bool:
+    target = row.timestamp_measured
+    return (
+        math.isfinite(row.value)
+        and target.microsecond == 0
+        and EARLIEST <= target < LATEST
+        and EARLIEST <= row.timestamp_collected < LATEST
+    )
+
+
+def _value_problems(index: int, row: MeasureRow) -> Iterable[Problem]:
+    if not math.isfinite(row.value):
+        yield Problem(index, "value", "must be a finite number (not NaN or infinite)")
+    if row.timestamp_measured.microsecond:
+        yield Problem(index, "timestamp_measured", "must be a whole second")
+    for name in ("timestamp_measured", "timestamp_collected"):
+        if not EARLIEST <= getattr(row, name) < LATEST:
+            yield Problem(index, name, "must lie in [1900-01-01, 2200-01-01) UTC")
+
+
+def _field_problem(index: int, name: str, raw: object, *, strict: bool) -> Problem | None:
+    try:
+        msgspec.convert(raw, _TYPES[name], strict=strict)
+    except msgspec.ValidationError as error:
+        return Problem(index, name, _LOCATION.sub("", str(error)))
+    return None
+
+
+def _json_problems(items: list[Any]) -> Iterable[Problem]:
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            yield Problem(index, None, f"must be an object with the fields {_HEADER}")
+            continue
+        yield from _row_problems(index, item, strict=True)
+
+
+def _csv_problems(records: list[list[str]]) -> Iterable[Problem]:
+    for index, record in enumerate(records):
+        if len(record) != len(FIELDS):
+            yield Problem(index, None, f"has {len(record)} fields, expected {len(FIELDS)}")
+            continue
+        yield from _row_problems(index, dict(zip(FIELDS, record, strict=True)), strict=False)
+
+
+def _row_problems(index: int, item: dict[str, Any], *, strict: bool) -> Iterable[Problem]:
+    for name in item:
+        if name not in _TYPES:
+            yield Problem(index, str(name), "unknown field")
+    bad = False
+    for name in FIELDS:
+        if name not in item:
+            yield Problem(index, name, "missing")
+            bad = True
+        elif (problem := _field_problem(index, name, item[name], strict=strict)) is not None:
+            yield problem
+            bad = True
+    if not bad:
+        values = [item[name] for name in FIELDS]
+        yield from _value_problems(index, msgspec.convert(values, MeasureRecord, strict=strict))

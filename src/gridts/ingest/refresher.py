@@ -1,0 +1,112 @@
+"""Refreshing the rollups after writes below their watermark, in the background.
+
+Above a continuous aggregate's watermark, real-time aggregation answers from raw rows, so a write
+there shows in the rollups at once. Below it (a late revision of a materialised day), the rollup
+changes only when that range is refreshed, and the refresh policies look back 35 days only. So
+ingest queues the batch's days in ``rollup_refresh_queue`` in its own transaction, and this task
+refreshes them soon after the commit: woken by the write, or by its poll when another worker
+process queued the work. Queue rows are deleted only after their refresh, so a crash loses
+nothing: the next start drains what is left.
+
+Only one process drains at a time (a session advisory lock); windows that overlap or touch are
+merged so a burst of writes to one day costs one refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from gridts.db.queries import query
+from gridts.db.rollups import refresh_all_async
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+log = logging.getLogger(__name__)
+
+_LOCK = 0x67726964  # "grid": the advisory lock key of the drainer
+_BATCH = 1000
+
+
+def merge(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Union of ``[start, end)`` windows as disjoint windows, in order."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+async def drain(conn: AsyncConnection) -> int:
+    """Refresh every queued window on autocommit ``conn``; return how many entries it took.
+
+    Returns 0 at once when another session is draining.
+    """
+    cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,))
+    row = await cursor.fetchone()
+    if not row or not row[0]:
+        return 0
+    done = 0
+    try:
+        while True:
+            cursor = await conn.execute(query("ingest", "queued"), {"limit": _BATCH})
+            queued = await cursor.fetchall()
+            if not queued:
+                return done
+            for start, end in merge([(s, e) for _, s, e in queued]):
+                await refresh_all_async(conn, start, end)
+            await conn.execute(query("ingest", "dequeue"), {"ids": [i for i, _, _ in queued]})
+            done += len(queued)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
+
+
+class Refresher:
+    """The background task: ``notify()`` after a commit that queued work."""
+
+    def __init__(self, pool: AsyncConnectionPool, poll_seconds: float) -> None:
+        self._pool = pool
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def notify(self) -> None:
+        """Drain soon: a write just queued a window."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start draining in the background (and drain what an earlier run left)."""
+        self._task = asyncio.create_task(self._run(), name="gridts-rollup-refresher")
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop the task; queued windows stay queued for the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+            try:
+                async with self._pool.connection() as conn:
+                    if refreshed := await drain(conn):
+                        log.info("refreshed rollups for %d queued write window(s)", refreshed)
+            except (psycopg.Error, OSError) as error:
+                # The database is away: the queue is durable, try again at the next poll.
+                log.warning("rollup refresh failed (%s); will retry", type(error).__name__)
+            except Exception:
+                log.exception("rollup refresh failed; will retry")
