@@ -14,6 +14,7 @@ import psycopg
 from gridts.db import migrations
 from gridts.db.rollups import day_window, refresh_all
 from gridts.db.url import local_cluster, resolve_database_url
+from gridts.ingest.parse import BatchRejectedError
 from gridts.ingest.seed import write_seed
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.seeding import SeedPlan
@@ -100,6 +101,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 )
 @click.option("--seed", "seed_", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--batch-rows", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="Connections.")
 @click.option("--refresh/--no-refresh", default=True, show_default=True, help="Refresh rollups.")
 @click.pass_obj
 def seed(
@@ -116,6 +118,7 @@ def seed(
     resolution: str,
     seed_: int,
     batch_rows: int,
+    jobs: int,
     refresh: bool,
 ) -> None:
     """Write the seeds' data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
@@ -134,7 +137,15 @@ def seed(
         seed=seed_,
     )
     url = database_url(settings)
-    report = asyncio.run(write_seed(url, plan, batch_rows, progress=sys.stdout.isatty()))
+    try:
+        report = asyncio.run(
+            write_seed(url, plan, batch_rows, jobs=jobs, progress=sys.stdout.isatty())
+        )
+    except* BatchRejectedError as group:
+        error = group.exceptions[0]
+        raise click.ClickException(
+            f"{error} (was this range seeded before with another --seed?)"
+        ) from None
     click.echo(report.summary())
     if refresh:
         started = time.perf_counter()

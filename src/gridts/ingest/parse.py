@@ -14,6 +14,7 @@ import io
 import math
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -38,6 +39,7 @@ _TYPES: dict[str, Any] = {
     "timestamp_collected": Instant,
     "value": float,
 }
+_LENIENT = msgspec.json.Decoder(float_hook=Decimal)
 _LOCATION = re.compile(r"\s*- at `\$[^`]*`$")
 
 
@@ -70,6 +72,10 @@ def invalid_rows(problems: list[Problem], total: int | None = None) -> BatchReje
     )
 
 
+def _not_json(error: msgspec.DecodeError) -> BatchRejectedError:
+    return BatchRejectedError(400, f"the body is not valid UTF-8 JSON: {error}")
+
+
 def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
     """Rows from a JSON array of measure objects."""
     try:
@@ -77,9 +83,13 @@ def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
     except msgspec.ValidationError:
         rows = None
     except msgspec.DecodeError as error:
-        raise BatchRejectedError(400, f"the body is not valid UTF-8 JSON: {error}") from None
+        raise _not_json(error) from None
     if rows is None:
-        raw = msgspec.json.decode(body)
+        # Decimals keep numbers a float cannot hold (1e400) so that the row is named for them.
+        try:
+            raw = _LENIENT.decode(body)
+        except msgspec.DecodeError as error:
+            raise _not_json(error) from None
         if not isinstance(raw, list):
             raise invalid_rows([Problem(None, None, "the body must be a JSON array of measures")])
         _limit(len(raw), max_rows)

@@ -25,7 +25,7 @@ class MeasureIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     value: float
 
 
-class MeasureRecord(msgspec.Struct, frozen=True, array_like=True):
+class MeasureRecord(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields=True):
     """A CSV record in header order ``node_id,timestamp_measured,timestamp_collected,value``."""
 
     node_id: NodeId

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
@@ -35,10 +36,19 @@ class SeedReport:
 
 
 async def write_seed(
-    url: str, plan: SeedPlan, batch_rows: int = 100_000, *, progress: bool = False
+    url: str,
+    plan: SeedPlan,
+    batch_rows: int = 100_000,
+    *,
+    jobs: int = 2,
+    progress: bool = False,
 ) -> SeedReport:
-    """Create the plan's hierarchy and store its rows, one transaction per batch."""
-    inserted = duplicates = 0
+    """Create the plan's hierarchy and store its rows, one transaction per batch.
+
+    ``jobs`` connections store batches side by side: while the server inserts one batch, the
+    next is generated and COPied on another connection (one stream leaves a core idle).
+    """
+    totals = [0, 0]
     started = time.perf_counter()
     bar = Progress(
         TextColumn("seeding"),
@@ -50,11 +60,19 @@ async def write_seed(
     )
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         node_ids = await ensure_hierarchy(conn, plan)
-        with bar:
-            task = bar.add_task("rows", total=plan.rows)
-            for batch in batches(plan, node_ids, batch_rows):
+    pending = batches(plan, node_ids, batch_rows)
+
+    async def worker() -> None:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            for batch in pending:  # a shared iterator: each batch goes to one worker
                 result, _ = await store(conn, batch)
-                inserted += result.inserted
-                duplicates += result.duplicates
+                totals[0] += result.inserted
+                totals[1] += result.duplicates
                 bar.advance(task, len(batch))
-    return SeedReport(plan.rows, inserted, duplicates, time.perf_counter() - started)
+
+    with bar:
+        task = bar.add_task("rows", total=plan.rows)
+        async with asyncio.TaskGroup() as group:
+            for _ in range(max(jobs, 1)):
+                group.create_task(worker())
+    return SeedReport(plan.rows, totals[0], totals[1], time.perf_counter() - started)
