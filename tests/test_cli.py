@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -84,3 +84,103 @@ def test_a_server_without_the_extension_loaded_gets_a_plain_message(
         assert "Traceback" not in result.output
     finally:
         plain.destroy()
+
+
+SEED_ARGS = ["seed", "--days", "2", "--grids", "2", "--regions", "2", "--nodes", "2"]
+
+
+def _seeded(url: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT g.name, r.name, n.name, m.timestamp_measured, m.timestamp_collected, m.value "
+            "FROM measures m JOIN grid_node n ON n.id = m.node_id "
+            "JOIN grid_region r ON r.id = n.region_id JOIN grid g ON g.id = r.grid_id "
+            "ORDER BY 1, 2, 3, 4, 5"
+        ).fetchall()
+
+
+def test_seed_writes_the_seeds_data_set_once_and_deterministically(
+    timescale_server: TimescaleServer,
+) -> None:
+    runner = CliRunner()
+    urls = [create_database(timescale_server, f"gridts_test_seed_{i}") for i in (1, 2)]
+    for url in urls:
+        assert runner.invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url}).exit_code == 0
+    args = [*SEED_ARGS, "--resolution", "15", "--seed", "7", "--start", "2026-03-28"]
+    first = runner.invoke(main, args, env={"GRIDTS_DATABASE_URL": urls[0]})
+    assert first.exit_code == 0, first.output
+    expected_rows = 8 * 2 * 96 * 3  # nodes x days x 15-minute targets x revisions
+    assert f"{expected_rows:,} rows ({expected_rows:,} inserted, 0 already stored)" in first.output
+    assert "rows/s" in first.output
+    rows = _seeded(urls[0])
+    assert len(rows) == expected_rows
+    assert {r[:3] for r in rows} == {
+        (f"Grid{g}", f"Region{r}_G{g}", f"Node{n}_R{2 * (g - 1) + r}")
+        for g in (1, 2)
+        for r in (1, 2)
+        for n in (1, 2)
+    }
+    targets = sorted({r[3] for r in rows})
+    assert targets[0] == datetime(2026, 3, 28, tzinfo=UTC)
+    assert targets[1] - targets[0] == timedelta(minutes=15)
+    assert len(targets) == 2 * 96
+    leads = {r[3] - r[4] for r in rows}
+    assert leads == {timedelta(hours=h) for h in (12, 11, 10)}
+
+    again = runner.invoke(main, args, env={"GRIDTS_DATABASE_URL": urls[0]})
+    assert again.exit_code == 0, again.output
+    assert f"(0 inserted, {expected_rows:,} already stored)" in again.output
+    assert _seeded(urls[0]) == rows
+
+    elsewhere = runner.invoke(main, args, env={"GRIDTS_DATABASE_URL": urls[1]})
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert _seeded(urls[1]) == rows  # the same arguments write the same values
+
+    other_seed = runner.invoke(
+        main, [*args[:-4], "--seed", "8", *args[-2:]], env={"GRIDTS_DATABASE_URL": urls[1]}
+    )
+    assert other_seed.exit_code != 0  # other values for stored keys: a clear refusal
+    assert "another --seed" in other_seed.output
+    assert "Traceback" not in other_seed.output
+
+
+def test_seeded_values_look_like_a_grid(timescale_server: TimescaleServer) -> None:
+    url = create_database(timescale_server, "gridts_test_seed_shape")
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url}).exit_code == 0
+    result = runner.invoke(main, ["seed", "--weeks", "1"], env={"GRIDTS_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert "13,608 rows" in result.output  # 27 nodes x 168 hours x 3 revisions
+    with psycopg.connect(url) as conn:
+        # Forecasts converge: the later a revision, the closer to the final (last) value.
+        errors = conn.execute(
+            """
+            SELECT avg(abs(m.value - f.value)) FILTER (WHERE f.lead_hours = 12),
+                   avg(abs(m.value - f.value)) FILTER (WHERE f.lead_hours = 11)
+            FROM measures m
+            JOIN LATERAL (
+                SELECT value, extract(epoch FROM m.timestamp_measured - timestamp_collected) / 3600
+                       AS lead_hours
+                FROM measures
+                WHERE node_id = m.node_id AND timestamp_measured = m.timestamp_measured
+            ) f ON true
+            WHERE m.timestamp_measured - m.timestamp_collected = interval '10 hours'
+            """
+        ).fetchone()
+        assert errors is not None
+        assert errors[0] > errors[1] > 0
+        # A daily load shape: evenings above nights, and every value a positive load.
+        shape = conn.execute(
+            """
+            SELECT avg(value) FILTER (WHERE extract(hour FROM timestamp_measured) IN (18, 19, 20)),
+                   avg(value) FILTER (WHERE extract(hour FROM timestamp_measured) IN (2, 3, 4)),
+                   min(value)
+            FROM measures
+            """
+        ).fetchone()
+        assert shape is not None
+        assert shape[0] > 1.1 * shape[1]
+        assert shape[2] > 0
+        # --refresh (the default) materialised the rollups over the seeded days.
+        grid_days = conn.execute("SELECT count(*) FROM grid_1d").fetchone()
+        assert grid_days == (3 * 7,)
