@@ -61,6 +61,9 @@ class Settings:
     pool_max_size: int = 10
     """Most connections the pool opens."""
 
+    pool_timeout: timedelta = timedelta(seconds=5)
+    """Longest a request waits for a database connection before it gets a 503 (database away)."""
+
     statement_timeout: timedelta = timedelta(seconds=30)
     """Longest a single query of the service may run."""
 

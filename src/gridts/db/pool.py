@@ -29,6 +29,7 @@ def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         open=False,
+        timeout=settings.pool_timeout.total_seconds(),
         configure=configure,
         check=AsyncConnectionPool.check_connection,
         kwargs={

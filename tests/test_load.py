@@ -1,0 +1,100 @@
+"""Load: concurrent clients mixing reads and writes for a fixed time, on loopback, with no errors.
+
+Bounded in count and time. The figures (requests/s, p99, errors) are printed in the run's summary;
+they are reported, not asserted: speed is measured by ``bench/run.py``, this test asserts that
+nothing fails under concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import httpx
+
+from plugins.live_server import LiveServer, report_figure
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import psycopg
+
+CLIENTS = 8
+SECONDS = 8.0
+MAX_REQUESTS_PER_CLIENT = 2_000
+T0 = datetime(2027, 8, 1, tzinfo=UTC)
+
+
+async def _client(server: LiveServer, number: int, node_ids: list[int]) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + SECONDS
+    async with httpx.AsyncClient(base_url=server.base_url, headers=server.headers) as client:
+        for i in range(MAX_REQUESTS_PER_CLIENT):
+            if time.monotonic() > deadline:
+                break
+            node = node_ids[(number + i) % len(node_ids)]
+            started = time.perf_counter()
+            if i % 4 == 0:  # one write in four
+                target = T0 + timedelta(hours=number * MAX_REQUESTS_PER_CLIENT + i)
+                response = await client.post(
+                    "/api/v1/measures",
+                    json=[
+                        {
+                            "node_id": node,
+                            "timestamp_measured": target.isoformat(),
+                            "timestamp_collected": (target - timedelta(hours=h)).isoformat(),
+                            "value": float(i + h),
+                        }
+                        for h in (12, 11, 10)
+                    ],
+                )
+                ok = response.status_code == 201
+            else:
+                response = await client.get(
+                    "/api/v1/measures",
+                    params={
+                        "node_id": node,
+                        "start_datetime": T0.isoformat(),
+                        "end_datetime": (T0 + timedelta(days=1)).isoformat(),
+                    },
+                )
+                ok = response.status_code == 200
+            latencies.append(time.perf_counter() - started)
+            errors += not ok
+    return latencies, errors
+
+
+def test_mixed_load_has_no_errors(
+    conn: psycopg.Connection, live_server: Callable[..., LiveServer]
+) -> None:
+    conn.execute("INSERT INTO grid (name) VALUES ('G')")
+    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
+    node_ids = [
+        row[0]
+        for row in conn.execute(
+            "INSERT INTO grid_node (region_id, name) SELECT r.id, 'N' || n "
+            "FROM grid_region r, generate_series(1, 4) n RETURNING id"
+        )
+    ]
+    server = live_server()
+
+    async def run() -> list[tuple[list[float], int]]:
+        return await asyncio.gather(*(_client(server, c, node_ids) for c in range(CLIENTS)))
+
+    started = time.perf_counter()
+    results = asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    latencies = sorted(t for lat, _ in results for t in lat)
+    errors = sum(e for _, e in results)
+    assert errors == 0
+    assert len(latencies) > CLIENTS
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    report_figure(
+        f"load test: {CLIENTS} clients, {elapsed:.1f} s, {len(latencies)} requests "
+        f"({len(latencies) / elapsed:.0f} req/s, 1 write in 4), p50 "
+        f"{statistics.median(latencies) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, errors {errors}"
+    )
