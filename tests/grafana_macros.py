@@ -96,7 +96,7 @@ def _globals(sql: str, ctx: QueryContext) -> str:
 
 
 def _time_group(args: list[str], ctx: QueryContext) -> str:
-    if len(args) < 2:  # noqa: PLR2004 - column and interval
+    if len(args) < 2:
         raise MacroError("macro __timeGroup needs time column and interval and optional fill value")
     interval = parse_interval(args[1].strip("'"))
     if ctx.timescaledb:
@@ -105,7 +105,7 @@ def _time_group(args: list[str], ctx: QueryContext) -> str:
     return f"floor(extract(epoch from {args[0]})/{seconds})*{seconds}"
 
 
-def _macro(name: str, args: list[str], ctx: QueryContext) -> str:  # noqa: C901, PLR0911
+def _macro(name: str, args: list[str], ctx: QueryContext) -> str:  # noqa: PLR0911
     start, end = _rfc3339(ctx.start), _rfc3339(ctx.end)
     needs_column = {"__time", "__timeEpoch", "__timeFilter", "__unixEpochFilter"}
     if name in needs_column and not args[0]:

@@ -17,8 +17,8 @@ import pytest
 import yaml
 from psycopg import sql
 
-from gridts.db.rollups import ROLLUPS, refresh_all
 from grafana_macros import QueryContext, expand, format_interval, parse_interval
+from gridts.db.rollups import ROLLUPS, refresh_all
 from plugins.timescaledb import reset_database
 
 if TYPE_CHECKING:
@@ -77,9 +77,12 @@ def seeded(database_url: str) -> str:
             for target in targets
             for lead in (*LEADS, LATE)
         ]
-        with conn.cursor() as cursor, cursor.copy(
-            "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
+            ) as copy,
+        ):
             for record in rows:
                 copy.write_row(record)
         refresh_all(conn)
@@ -113,7 +116,8 @@ def test_dashboards_are_found_and_use_the_provisioned_datasource() -> None:
     assert provisioned["type"] == "grafana-postgresql-datasource"
     assert provisioned["user"] == "gridts_grafana"
     assert provisioned["jsonData"]["timescaledb"] is True
-    assert provisioned["secureJsonData"]["password"] == "$__env{GRIDTS_GRAFANA_PASSWORD}"
+    # An environment reference, not a password: the secret stays out of the repository.
+    assert provisioned["secureJsonData"]["password"] == "$__env{GRIDTS_GRAFANA_PASSWORD}"  # noqa: S105
     uids = set()
     for path in DASHBOARDS:
         board = _dashboard(path)
@@ -317,10 +321,13 @@ def test_api_ingests_through_a_temporary_table(seeded: str) -> None:
         assert node is not None
         with conn.transaction():
             conn.execute(staging)
-            with conn.cursor() as cursor, cursor.copy(
-                "COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) "
-                "FROM STDIN"
-            ) as copy:
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
+                    "COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) "
+                    "FROM STDIN"
+                ) as copy,
+            ):
                 copy.write_row((node[0], at, at, 1.5))
             inserted = conn.execute(insert).rowcount
             conn.execute(
