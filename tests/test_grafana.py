@@ -8,6 +8,8 @@ test database with ``SET ROLE``.
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +20,14 @@ import yaml
 from psycopg import sql
 
 from grafana_macros import QueryContext, expand, format_interval, parse_interval
+from gridts.db import migrations
 from gridts.db.rollups import ROLLUPS, refresh_all
-from plugins.timescaledb import reset_database
+from plugins.timescaledb import TimescaleServer, create_database, reset_database
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from gridts.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = sorted((ROOT / "grafana" / "dashboards").glob("*.json"))
@@ -400,3 +405,33 @@ def test_api_can_ask_for_a_refresh_which_runs_as_the_owner(seeded: str) -> None:
             "WHERE proc_name = 'policy_refresh_continuous_aggregate'"
         )
     assert soon == (len(ROLLUPS),)
+
+
+# Roles are cluster-wide: a second database's migration finds them, and its downgrade leaves them
+# to the databases that still grant them something.
+
+
+def test_a_second_database_shares_the_roles_and_sets_a_password(
+    timescale_server: TimescaleServer, test_settings: Settings, database_url: str
+) -> None:
+    url = create_database(timescale_server, "gridts_test_roles")
+    settings = replace(test_settings, grafana_password=secrets.token_urlsafe(24))
+    try:
+        migrations.upgrade(url, settings)
+        with psycopg.connect(url) as conn:
+            roles = conn.execute(
+                "SELECT rolname, rolcanlogin, rolpassword LIKE 'SCRAM-SHA-256$%' "
+                "FROM pg_authid WHERE rolname IN ('gridts_grafana', 'gridts_api') ORDER BY 1"
+            ).fetchall()
+        assert roles == [("gridts_api", False, None), ("gridts_grafana", True, True)]
+        migrations.downgrade(url, settings)
+        with psycopg.connect(database_url) as conn:
+            left = conn.execute(
+                "SELECT count(*) FROM pg_roles WHERE rolname IN ('gridts_grafana', 'gridts_api')"
+            ).fetchone()
+            assert left == (2,), "the session's database still grants them"
+            conn.execute("SET ROLE gridts_grafana")
+            assert conn.execute("SELECT count(*) FROM grid").fetchone() is not None
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("ALTER ROLE gridts_grafana NOLOGIN PASSWORD NULL")
