@@ -60,3 +60,47 @@ def test_dockerfile_is_pinned_non_root_and_frozen() -> None:
     assert user[-1] not in {"root", "0"}
     for copied in re.findall(r"^COPY (\S+)", text, re.MULTILINE):
         assert (ROOT / copied).exists(), copied
+
+
+def test_grafana_is_pinned_provisioned_read_only_and_waits_for_the_schema() -> None:
+    grafana = _compose()["services"]["grafana"]
+    assert re.fullmatch(r"grafana/grafana:\d+\.\d+\.\d+", grafana["image"])
+    assert grafana["depends_on"]["db"]["condition"] == "service_healthy"
+    assert grafana["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "3000:3000" in grafana["ports"]
+    assert "GRIDTS_GRAFANA_PASSWORD" in grafana["environment"]
+    mounts = {}
+    for volume in grafana["volumes"]:
+        source, target, *mode = volume.split(":")
+        if source.startswith("./"):
+            assert (ROOT / source).is_dir(), source
+            assert mode == ["ro"], volume
+            mounts[target] = ROOT / source
+    provisioning = mounts["/etc/grafana/provisioning"]
+    assert (provisioning / "datasources" / "gridts.yaml").is_file()
+    providers = yaml.safe_load(
+        (provisioning / "dashboards" / "gridts.yaml").read_text(encoding="utf-8")
+    )["providers"]
+    dashboards = mounts[providers[0]["options"]["path"]]
+    assert sorted(p.name for p in dashboards.glob("*.json")) == [
+        "forecast-evolution.json",
+        "grid-overview.json",
+        "region-drilldown.json",
+    ]
+    home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert (dashboards / Path(home).relative_to(providers[0]["options"]["path"])).is_file()
+
+
+def test_migrate_gives_the_roles_their_passwords() -> None:
+    environment = _compose()["services"]["migrate"]["environment"]
+    assert {"GRIDTS_GRAFANA_PASSWORD", "GRIDTS_API_PASSWORD"} <= set(environment)
+    grafana = _compose()["services"]["grafana"]["environment"]
+    assert grafana["GRIDTS_GRAFANA_PASSWORD"] == environment["GRIDTS_GRAFANA_PASSWORD"]
+
+
+def test_seed_runs_only_on_request() -> None:
+    seed = _compose()["services"]["seed"]
+    assert seed["profiles"] == ["seed"]
+    assert seed["command"] == ["seed", "--weeks", "1"]
+    assert seed["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert (ROOT / seed["build"] / "Dockerfile").exists()

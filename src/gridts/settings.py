@@ -7,7 +7,7 @@ so the rest of the code takes a ``Settings`` and stays testable.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,12 @@ class Settings:
 
     refresh_poll: timedelta = timedelta(seconds=30)
     """How often the rollup refresher looks for queued windows another process wrote."""
+
+    grafana_password: str | None = field(default=None, repr=False)
+    """Password the migration gives the ``gridts_grafana`` role. Unset: the role cannot log in."""
+
+    api_password: str | None = field(default=None, repr=False)
+    """Password the migration gives the ``gridts_api`` role. Unset: the role cannot log in."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:  # noqa: ANN401

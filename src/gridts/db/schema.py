@@ -65,6 +65,9 @@ def render_sql_file(name: str, settings: Settings) -> str:
     params = {
         "chunk_interval": _literal(settings.chunk_interval),
         "compress_after": _literal(settings.compress_after),
+        # Passwords reach the server only inside the migration's statements, never a file.
+        "grafana_password": _literal(settings.grafana_password),
+        "api_password": _literal(settings.api_password),
     }
     return sql.SQL(body).format(**params).as_string(None)
 
