@@ -27,6 +27,19 @@ def test_services_start_in_order() -> None:
     assert "healthcheck" in services["db"]
     assert services["migrate"]["command"] == ["migrate"]
     assert services["api"]["command"][0] == "serve"
+    assert services["refresher"]["command"] == ["refresher"]
+    assert services["refresher"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+
+
+def test_the_api_runs_as_gridts_api_and_the_refresher_as_the_owner() -> None:
+    services = _compose()["services"]
+    api = services["api"]["environment"]
+    assert api["GRIDTS_DATABASE_URL"].startswith("postgresql://gridts_api:")
+    assert api["GRIDTS_REFRESH_IN_PROCESS"] == "false"
+    owner = services["migrate"]["environment"]["GRIDTS_DATABASE_URL"]
+    assert services["refresher"]["environment"]["GRIDTS_DATABASE_URL"] == owner
 
 
 def test_images_are_pinned_and_build_contexts_exist() -> None:

@@ -146,4 +146,3 @@ def test_acknowledged_writes_survive_a_database_crash(
         f"0 lost, 0 partial, 0 duplicated; responses {dict(writer.statuses)}; "
         f"ready again {recovered:.1f} s after PostgreSQL restarted"
     )
-

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -529,3 +532,51 @@ def test_batches_in_any_order_and_split_read_back_row_for_row(
             (r["node_id"], datetime.fromisoformat(r["timestamp_measured"])): r["value"]
             for r in latest
         } == {key: value[3] for key, value in expected.items()}
+
+
+def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
+    live_server: Callable[..., LiveServer], db: str, conn: psycopg.Connection, nodes: list[int]
+) -> None:
+    """The deployment of compose.yaml: no refresh right in the service, a refresher beside it."""
+    conn.execute("ALTER ROLE gridts_api LOGIN")
+    api_url = db.replace("://postgres@", "://gridts_api@", 1)
+    assert api_url != db
+    server = live_server(GRIDTS_DATABASE_URL=api_url, GRIDTS_REFRESH_IN_PROCESS="false")
+    day = [row(n, h, 12, 10.0) for n in nodes for h in range(24)]
+    response = httpx.post(f"{server.base_url}/api/v1/measures", json=day, headers=AUTH)
+    assert response.status_code == 201, response.text
+    refresh_all(conn)
+    late = [row(nodes[0], 5, 6, 30.0)]
+    response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
+    assert response.status_code == 201, response.text
+    time.sleep(0.5)  # the service itself must not (and cannot) refresh: the window stays queued
+    assert conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() == (1,)
+    assert conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() == (480.0,)
+
+    refresher = subprocess.Popen(
+        [sys.executable, "-m", "gridts.cli", "refresher"],
+        env={**os.environ, "GRIDTS_DATABASE_URL": db},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() != (0,):
+            assert time.monotonic() < deadline, "the refresher drained nothing"
+            time.sleep(0.05)
+        # Woken by NOTIFY, not by its 30 s poll: a second late write is refreshed at once.
+        late = [row(nodes[1], 7, 6, 40.0)]
+        response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
+        acknowledged = time.perf_counter()
+        while conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() != (
+            480.0 + 20.0 + 30.0,
+        ):
+            assert time.perf_counter() - acknowledged < 10, "the refresher missed the NOTIFY"
+            time.sleep(0.02)
+        report_figure(
+            "rollup freshness with a separate refresher process (LISTEN/NOTIFY): "
+            f"{(time.perf_counter() - acknowledged) * 1000:.0f} ms after the 201"
+        )
+    finally:
+        refresher.terminate()
+        refresher.wait(timeout=10)

@@ -62,8 +62,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # is still coming up; requests get 503 until it is reachable.
         await pool.open(wait=False)
         app.state.pool = pool
-        app.state.refresher = refresher
-        refresher.start()
+        if settings.refresh_in_process:
+            app.state.refresher = refresher
+            refresher.start()
         try:
             yield
         finally:

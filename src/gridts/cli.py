@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import sys
 import time
@@ -15,6 +17,7 @@ from gridts.db import migrations
 from gridts.db.rollups import day_window, refresh_all
 from gridts.db.url import local_cluster, resolve_database_url
 from gridts.ingest.parse import BatchRejectedError
+from gridts.ingest.refresher import follow
 from gridts.ingest.seed import write_seed
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.seeding import SeedPlan
@@ -54,6 +57,18 @@ def refresh(settings: Settings) -> None:
     with psycopg.connect(database_url(settings), autocommit=True) as conn:
         refresh_all(conn)
     click.echo(f"refreshed every rollup in {time.perf_counter() - started:.1f} s")
+
+
+@main.command()
+@click.pass_obj
+def refresher(settings: Settings) -> None:
+    """Refresh the rollups after late writes, as the aggregates' owner (runs until stopped).
+
+    For deployments where the service connects as ``gridts_api``, which may not refresh.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(follow(database_url(settings), settings.refresh_poll.total_seconds()))
 
 
 @main.command()

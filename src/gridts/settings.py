@@ -103,6 +103,13 @@ class Settings:
     hourly_max_range: timedelta = timedelta(days=62)
     """``resolution=auto`` reads hourly rollups up to this width, daily ones past it."""
 
+    refresh_in_process: bool = True
+    """Refresh queued rollup windows in the service (it must connect as the aggregates' owner).
+
+    Set false when the service connects as ``gridts_api`` and a ``gridts refresher`` process
+    runs as the owner.
+    """
+
     refresh_poll: timedelta = timedelta(seconds=30)
     """How often the rollup refresher looks for queued windows another process wrote."""
 

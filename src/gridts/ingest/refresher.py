@@ -10,6 +10,11 @@ nothing: the next start drains what is left.
 
 Only one process drains at a time (a session advisory lock); windows that overlap or touch are
 merged so a burst of writes to one day costs one refresh.
+
+TimescaleDB lets only an aggregate's owner refresh it, and not from inside any function. So the
+service drains in-process when it connects as the owner (``GRIDTS_REFRESH_IN_PROCESS=true``, the
+default), and otherwise a ``gridts refresher`` process runs as the owner (``follow``), woken by
+the ``NOTIFY`` each queuing write sends on commit, while the service runs as ``gridts_api``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _LOCK = 0x67726964  # "grid": the advisory lock key of the drainer
+CHANNEL = "gridts_rollups"
 _BATCH = 1000
 
 
@@ -110,3 +116,26 @@ class Refresher:
                 log.warning("rollup refresh failed (%s); will retry", type(error).__name__)
             except Exception:
                 log.exception("rollup refresh failed; will retry")
+
+
+async def follow(url: str, poll_seconds: float, stop: asyncio.Event | None = None) -> None:
+    """Drain now, then whenever a write notifies (or every ``poll_seconds``), until ``stop``.
+
+    Reconnects by itself when the database goes away.
+    """
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await conn.execute(f"LISTEN {CHANNEL}")
+                log.info("refresher listening on %s", CHANNEL)
+                while not stop.is_set():
+                    if refreshed := await drain(conn):
+                        log.info("refreshed rollups for %d queued write window(s)", refreshed)
+                    # Wait for a notification (or the poll); several are drained together.
+                    async for _ in conn.notifies(timeout=poll_seconds, stop_after=1):
+                        pass
+        except (psycopg.Error, OSError) as error:
+            log.warning("refresher lost the database (%s); reconnecting", type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)

@@ -119,4 +119,5 @@ async def _queue_refresh(conn: AsyncConnection, first: datetime, last: datetime)
         return False  # real-time aggregation already answers above the watermark
     start, end = day_window(first, last)
     await conn.execute(query("ingest", "enqueue"), {"start": start, "end": end})
+    await conn.execute(query("ingest", "notify"))
     return True
