@@ -10,18 +10,23 @@
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 import structlog
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.logging.config import StructLoggingConfig
 from litestar.middleware.logging import LoggingMiddlewareConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily
+from psycopg_pool import PoolTimeout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,11 +79,27 @@ def prometheus_config() -> PrometheusConfig:
     )
 
 
+def _log_exception(logger: Any, scope: Scope, traceback: list[str]) -> None:  # noqa: ANN401
+    """Log what became a 500, with its traceback (never in the response).
+
+    Client errors (4xx) are the client's business, and a database that is away is answered 503
+    and logged as one warning line by ``gridts.errors``: neither gets a traceback here.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, HTTPException) and error.status_code < HTTP_500_INTERNAL_SERVER_ERROR:
+        return
+    if isinstance(error, psycopg.OperationalError | PoolTimeout):
+        return
+    logger.error("uncaught exception", path=scope.get("path"), traceback="".join(traceback))
+
+
 def logging_plugin() -> StructlogPlugin:
     """JSON logs; request and response lines without headers, cookies or bodies."""
     return StructlogPlugin(
         StructlogConfig(
-            structlog_logging_config=StructLoggingConfig(log_exceptions="debug"),
+            structlog_logging_config=StructLoggingConfig(
+                log_exceptions="always", exception_logging_handler=_log_exception
+            ),
             middleware_logging_config=LoggingMiddlewareConfig(
                 request_log_fields=("path", "method", "query"),
                 response_log_fields=["status_code"],

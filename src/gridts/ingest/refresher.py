@@ -85,6 +85,7 @@ class Refresher:
         self._poll = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def notify(self) -> None:
         """Drain soon: a write just queued a window."""
@@ -96,17 +97,29 @@ class Refresher:
         self._wake.set()
 
     async def stop(self) -> None:
-        """Stop the task; queued windows stay queued for the next start."""
-        if self._task is not None:
+        """Stop the task after its current refresh; queued windows stay queued for next time.
+
+        It is asked to stop (a flag and a wake-up) rather than cancelled: a cancellation can be
+        lost in the ASGI server's task machinery, and shutdown must not hang on it.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        done, _ = await asyncio.wait({self._task}, timeout=self._poll + 10)
+        if not done:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 async with self._pool.connection() as conn:
                     if refreshed := await drain(conn):
@@ -138,4 +151,5 @@ async def follow(url: str, poll_seconds: float, stop: asyncio.Event | None = Non
         except (psycopg.Error, OSError) as error:
             log.warning("refresher lost the database (%s); reconnecting", type(error).__name__)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await stop.wait()
