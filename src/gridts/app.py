@@ -24,6 +24,7 @@ from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
 from gridts.errors import EXCEPTION_HANDLERS
 from gridts.health import health, ready
+from gridts.hierarchy.routes import GridController, NodeController, RegionController
 from gridts.ingest.refresher import Refresher
 from gridts.ingest.routes import IngestController
 from gridts.measures.routes import MeasureReadController
@@ -118,4 +119,12 @@ def _cors(settings: Settings) -> CORSConfig | None:
 
 def _api_routes() -> list[ControllerRouterHandler]:
     """Every resource's handlers, mounted under ``/api/v1``."""
-    return [MeasureReadController, IngestController, RollupController, dashboard]
+    return [
+        GridController,
+        RegionController,
+        NodeController,
+        MeasureReadController,
+        IngestController,
+        RollupController,
+        dashboard,
+    ]

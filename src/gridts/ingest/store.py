@@ -55,7 +55,7 @@ async def store(conn: AsyncConnection, rows: Sequence[Row]) -> tuple[IngestResul
             inserted = (await conn.execute(query("ingest", "insert"))).rowcount
             if inserted < len(rows):
                 await _check_conflicts(conn, rows, first, last)
-            queued = inserted > 0 and await _queue_refresh(conn, first, last)
+            queued = inserted > 0 and await queue_refresh(conn, first, last)
     except BatchRejectedError:
         INGEST_ROWS.labels(outcome="rejected").inc(len(rows))
         raise
@@ -111,7 +111,7 @@ async def _check_conflicts(
     raise BatchRejectedError(409, detail, problems[:MAX_PROBLEMS])
 
 
-async def _queue_refresh(conn: AsyncConnection, first: datetime, last: datetime) -> bool:
+async def queue_refresh(conn: AsyncConnection, first: datetime, last: datetime) -> bool:
     """Queue a refresh of the batch's days when a rollup has materialised any of them."""
     params = {"views": list(ROLLUPS), "first": first}
     row = await (await conn.execute(query("ingest", "watermark"), params)).fetchone()

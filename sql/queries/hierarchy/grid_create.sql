@@ -1,0 +1,1 @@
+INSERT INTO grid (name) VALUES (%(name)s) RETURNING id, name

@@ -1,0 +1,1 @@
+DELETE FROM grid WHERE id = %(id)s RETURNING id

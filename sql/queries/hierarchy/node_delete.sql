@@ -1,0 +1,1 @@
+DELETE FROM grid_node WHERE id = %(id)s RETURNING id

@@ -1,0 +1,1 @@
+DELETE FROM grid_region WHERE id = %(id)s RETURNING id

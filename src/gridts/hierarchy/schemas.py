@@ -1,0 +1,74 @@
+"""Payloads of the hierarchy endpoints. ``None`` in an update means "leave as it is"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="Unique in parent.")]
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
+
+class Grid(msgspec.Struct, frozen=True):
+    """A grid operator (TSO/ISO)."""
+
+    id: int
+    name: str
+
+
+class Region(msgspec.Struct, frozen=True):
+    """A region of a grid."""
+
+    id: int
+    name: str
+    grid_id: int
+
+
+class Node(msgspec.Struct, frozen=True):
+    """A node of a region; ``grid_id`` is its region's grid (read-only)."""
+
+    id: int
+    name: str
+    region_id: int
+    grid_id: int
+
+
+class GridCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new grid."""
+
+    name: Name
+
+
+class GridUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new name."""
+
+    name: Name | None = None
+
+
+class RegionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new region of an existing grid."""
+
+    name: Name
+    grid_id: Id
+
+
+class RegionUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new name, or another grid (refused while the region's nodes hold measures)."""
+
+    name: Name | None = None
+    grid_id: Id | None = None
+
+
+class NodeCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new node of an existing region."""
+
+    name: Name
+    region_id: Id
+
+
+class NodeUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A new name, or another region (refused while the node holds measures)."""
+
+    name: Name | None = None
+    region_id: Id | None = None

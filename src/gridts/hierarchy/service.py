@@ -1,0 +1,104 @@
+"""Hierarchy reads and writes: one named query per operation, database errors made into answers.
+
+The database keeps the rules (unique names per parent, foreign keys with ``ON DELETE RESTRICT``,
+the guard triggers that keep a node with measures in place); this module only says which rule
+a refused statement broke, in terms of the request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.status_codes import HTTP_409_CONFLICT
+from psycopg import errors
+from psycopg.rows import args_row
+
+from gridts.db.queries import query
+from gridts.filters import invalid
+from gridts.ingest.store import queue_refresh
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from psycopg import AsyncConnection
+
+Kind = Literal["grid", "region", "node"]
+Op = Literal["list", "get", "create", "update", "delete"]
+T = TypeVar("T")
+
+#: The parent of each kind: (its id field, its kind).
+PARENT: dict[str, tuple[str, str]] = {
+    "region": ("grid_id", "grid"),
+    "node": ("region_id", "region"),
+}
+CHILDREN = {"grid": "regions", "region": "nodes"}
+
+
+def conflict(detail: str, hint: str | None = None) -> HTTPException:
+    """409 in Litestar's standard error body."""
+    extra = [{"message": hint}] if hint else None
+    return HTTPException(status_code=HTTP_409_CONFLICT, detail=detail, extra=extra)
+
+
+def _refused(kind: Kind, op: Op, params: Mapping[str, Any], error: errors.Error) -> Exception:
+    """What a refused statement means for the request."""
+    if isinstance(error, errors.UniqueViolation):
+        where = f" in that {PARENT[kind][1]}" if kind in PARENT else ""
+        return conflict(f"a {kind} named {params.get('name')!r} already exists{where}")
+    if isinstance(error, errors.ForeignKeyViolation):
+        if error.diag.constraint_name is None:  # a guard trigger: the entity holds measures
+            hint = error.diag.message_hint
+            if kind == "node" and op == "delete":
+                hint = "DELETE /api/v1/nodes/{id}?cascade=true deletes it with its measures"
+            return conflict(error.diag.message_primary or str(error), hint)
+        if op == "delete":
+            return conflict(
+                f"{kind} {params['id']} still has {CHILDREN[kind]}",
+                f"delete or move its {CHILDREN[kind]} first",
+            )
+        field, parent = PARENT[kind]
+        return invalid(f"no {parent} has id {params[field]}", field, f"give an existing {parent}")
+    return error
+
+
+async def fetch_all(
+    conn: AsyncConnection, kind: Kind, params: Mapping[str, Any], row: Callable[..., T]
+) -> list[T]:
+    """Every row of ``kind`` matching the list filters, by id."""
+    cursor = conn.cursor(row_factory=args_row(row))
+    await cursor.execute(query("hierarchy", f"{kind}_list"), params)
+    return await cursor.fetchall()
+
+
+async def fetch_one(
+    conn: AsyncConnection, kind: Kind, op: Op, params: Mapping[str, Any], row: Callable[..., T]
+) -> T:
+    """Run ``op`` on one ``kind``; 404 when ``params['id']`` names none."""
+    cursor = conn.cursor(row_factory=args_row(row))
+    try:
+        await cursor.execute(query("hierarchy", f"{kind}_{op}"), params)
+    except (errors.UniqueViolation, errors.ForeignKeyViolation) as error:
+        raise _refused(kind, op, params, error) from None
+    found = await cursor.fetchone()
+    if found is None:
+        raise NotFoundException(f"no {kind} has id {params.get('id')}")
+    return found
+
+
+async def delete(conn: AsyncConnection, kind: Kind, entity_id: int, *, cascade: bool) -> bool:
+    """Delete one ``kind``; with ``cascade`` (nodes only) its measures first, in one transaction.
+
+    Returns whether a rollup refresh was queued (the deleted measures lay below the watermark).
+    """
+    queued = False
+    async with conn.transaction():
+        if cascade and kind == "node":
+            cursor = await conn.execute(
+                query("hierarchy", "node_delete_measures"), {"id": entity_id}
+            )
+            deleted = await cursor.fetchone()
+            if deleted and deleted[0]:
+                queued = await queue_refresh(conn, deleted[1], deleted[2])
+        await fetch_one(conn, kind, "delete", {"id": entity_id}, lambda *values: values)
+    return queued
