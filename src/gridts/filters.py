@@ -43,6 +43,20 @@ class Filters(msgspec.Struct, frozen=True):
     grid_ids: list[int] | None = None
 
 
+INT4_MAX = 2**31 - 1
+
+
+def possible_ids(ids: list[int] | None) -> list[int] | None:
+    """``ids`` with every impossible value (below 1, or past PostgreSQL's ``integer``) made 0.
+
+    No entity has id 0 either, so such an id selects nothing, like any unknown id, instead of
+    failing the query with "integer out of range".
+    """
+    if not ids:
+        return None
+    return [i if 1 <= i <= INT4_MAX else 0 for i in ids]
+
+
 def invalid(detail: str, key: str, message: str) -> ValidationException:
     """A 422 in Litestar's standard error body, naming the offending parameter."""
     return ValidationException(
@@ -99,9 +113,9 @@ def provide_filters(
     return Filters(
         start=start_datetime,
         end=end_datetime,
-        node_ids=node_id or None,
-        region_ids=region_id or None,
-        grid_ids=grid_id or None,
+        node_ids=possible_ids(node_id),
+        region_ids=possible_ids(region_id),
+        grid_ids=possible_ids(grid_id),
     )
 
 

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection  # noqa: TC002
 
-from gridts.filters import Filters, invalid, provide_filters, require_aware
+from gridts.filters import Filters, invalid, possible_ids, provide_filters, require_aware
 from gridts.rollups import service
 from gridts.rollups.routing import Resolution, route
 from gridts.rollups.schemas import Level, RollupPage
@@ -43,6 +43,7 @@ def _narrow(level: Level, ids: list[int] | None, filters: Filters) -> Filters:
                 f"a {level}'s rollup covers all its nodes; use level={key.removesuffix('_id')}",
             )
     own = f"{level}_ids"
+    ids = possible_ids(ids)
     if ids:
         current: list[int] | None = getattr(filters, own)
         chosen = sorted(set(ids) & set(current)) if current else ids
