@@ -27,6 +27,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from gridts.db.queries import query
+from gridts.instants import EARLIEST, LATEST
 from gridts.settings import Settings  # noqa: TC001
 
 if TYPE_CHECKING:
@@ -111,8 +112,8 @@ def provide_filters(
             f"at most {settings.max_range} between start_datetime and end_datetime",
         )
     return Filters(
-        start=start_datetime,
-        end=end_datetime,
+        start=max(start_datetime, EARLIEST),
+        end=min(end_datetime, LATEST),
         node_ids=possible_ids(node_id),
         region_ids=possible_ids(region_id),
         grid_ids=possible_ids(grid_id),

@@ -13,13 +13,13 @@ import csv
 import io
 import math
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from gridts.ingest.schemas import FIELDS, Instant, MeasureIn, MeasureRecord, NodeId, Problem
+from gridts.instants import EARLIEST, LATEST
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 #: An answer lists at most this many problems (and says how many there were in all).
 MAX_PROBLEMS = 100
 
-#: The instants gridts stores: grid data from before 1900 or after 2200 is a mistake.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 _TYPES: dict[str, Any] = {
     "node_id": NodeId,
