@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from math import isfinite, sqrt
 from statistics import fmean
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 Row = tuple[int, datetime, datetime, float]
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -149,3 +155,95 @@ def all_rollups(
         "region_1d": daily(region_1h, value="sum", with_nodes=True),
         "grid_1d": daily(grid_1h, value="sum", with_nodes=True),
     }
+
+
+def known_by(rows: list[Row], cutoff: Callable[[Row], bool]) -> dict[tuple[int, datetime], Row]:
+    """Per (node, target), the latest revision for which ``cutoff(row)`` holds."""
+    return latest([row for row in rows if cutoff(row)])
+
+
+def horizon(rows: list[Row], lead: timedelta) -> dict[tuple[int, datetime], Row]:
+    """What was known ``lead`` before each target: collected at or before ``target - lead``."""
+    return known_by(rows, lambda row: row[2] <= row[1] - lead)
+
+
+def day_ahead(rows: list[Row], issued: time, zone: str) -> dict[tuple[int, datetime], Row]:
+    """For targets of local day D in ``zone``: collected before ``issued`` local time on D-1."""
+    tz = ZoneInfo(zone)
+
+    def cutoff(row: Row) -> bool:
+        day = row[1].astimezone(tz).date() - timedelta(days=1)
+        return row[2] < datetime.combine(day, issued, tzinfo=tz)
+
+    return known_by(rows, cutoff)
+
+
+def finals(rows: list[Row], final: str) -> dict[tuple[int, datetime], float]:
+    """Per (node, target) the final value: the latest revision, or (``at_target``) the first
+    revision collected at or after the target (targets without one have no final)."""
+    if final == "latest":
+        return {key: row[3] for key, row in latest(rows).items()}
+    first: dict[tuple[int, datetime], Row] = {}
+    for row in rows:
+        key = (row[0], row[1])
+        if row[2] >= row[1] and (key not in first or row[2] < first[key][2]):
+            first[key] = row
+    return {key: row[3] for key, row in first.items()}
+
+
+@dataclass(frozen=True)
+class Errors:
+    """Accuracy statistics of one entity, lead and bucket."""
+
+    count: int
+    bias: float
+    mae: float
+    rmse: float
+    mape: float | None
+
+
+def accuracy(
+    rows: list[Row],
+    entity_of: dict[int, int],
+    leads: list[timedelta],
+    final: str,
+    *,
+    daily: bool,
+) -> dict[tuple[int, timedelta, datetime | None], Errors]:
+    """Errors of the value known ``lead`` before each target against its final value.
+
+    ``entity_of`` maps a node to the entity compared (itself, its region or its grid); an
+    entity's target counts at a lead only if every node with a final there had a forecast.
+    """
+    final_of = finals(rows, final)
+    members: dict[tuple[int, datetime], list[int]] = defaultdict(list)
+    for node, target in final_of:
+        members[(entity_of[node], target)].append(node)
+    pairs: dict[tuple[int, timedelta, datetime | None], list[tuple[float, float]]] = defaultdict(
+        list
+    )
+    for lead in leads:
+        known = horizon(rows, lead)
+        for (entity, target), nodes in members.items():
+            if all((node, target) in known for node in nodes):
+                forecast = sum(known[(node, target)][3] for node in nodes)
+                total = sum(final_of[(node, target)] for node in nodes)
+                bucket = floor(target, timedelta(days=1)) if daily else None
+                pairs[(entity, lead, bucket)].append((forecast, total))
+    result = {}
+    for key, values in pairs.items():
+        errors = [f - t for f, t in values]
+        ratios = [abs(f - t) / abs(t) for f, t in values if t != 0]
+        result[key] = Errors(
+            count=len(values),
+            bias=fmean(errors),
+            mae=fmean(abs(e) for e in errors),
+            rmse=sqrt(fmean(e * e for e in errors)),
+            mape=_finite(100 * fmean(ratios)) if ratios else None,
+        )
+    return result
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an infinite statistic is answered as null."""
+    return value if isfinite(value) else None

@@ -213,6 +213,8 @@ def _bad_json_rows(node: int) -> list[tuple[dict[str, Any], str]]:
         ({**good, "timestamp_measured": "0001-01-01T00:00:00Z"}, "timestamp_measured"),
         ({**good, "timestamp_collected": "9999-12-31T23:59:59Z"}, "timestamp_collected"),
         ({**good, "value": "12"}, "value"),
+        ({**good, "value": 1e16}, "value"),
+        ({**good, "value": -2e15}, "value"),
         ({**good, "value": None}, "value"),
         ({**good, "node_id": 2**31}, "node_id"),
         ({**good, "node_id": -1}, "node_id"),

@@ -19,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
 from gridts import __version__
+from gridts.accuracy.routes import AccuracyController
 from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
@@ -126,5 +127,6 @@ def _api_routes() -> list[ControllerRouterHandler]:
         MeasureReadController,
         IngestController,
         RollupController,
+        AccuracyController,
         dashboard,
     ]

@@ -17,7 +17,8 @@ which a semi-join against the hierarchy is not reliably planned as.
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - Litestar reads the hints at runtime
+import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
@@ -118,6 +119,35 @@ def provide_filters(
         region_ids=possible_ids(region_id),
         grid_ids=possible_ids(grid_id),
     )
+
+
+MAX_LEAD = timedelta(days=366)
+_HOURS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def parse_lead(text: str, key: str = "lead") -> timedelta:
+    """A lead time: an ISO 8601 duration (``PT24H``, ``P1D``, ``PT90M``) or a number of hours.
+
+    Months and years are refused (their length varies); so is a negative lead.
+    """
+    text = text.strip()
+    try:
+        lead = (
+            timedelta(hours=float(text))
+            if _HOURS.fullmatch(text)
+            else msgspec.convert(text.upper(), timedelta)
+        )
+    except (msgspec.ValidationError, OverflowError):
+        raise invalid(
+            f"{key} is not a duration: {text!r}",
+            key,
+            "give an ISO 8601 duration such as PT24H, P1D or PT90M, or a number of hours",
+        ) from None
+    if lead < timedelta(0):
+        raise invalid(f"{key} is negative", key, "a lead is how long before the target: >= 0")
+    if lead > MAX_LEAD:
+        raise invalid(f"{key} is too long", key, f"at most {MAX_LEAD.days} days")
+    return lead
 
 
 def too_many_rows(limit: int) -> ValidationException:

@@ -103,6 +103,10 @@ class Settings:
     hourly_max_range: timedelta = timedelta(days=62)
     """``resolution=auto`` reads hourly rollups up to this width, daily ones past it."""
 
+    accuracy_final: str = "latest"
+    """``/accuracy``'s default final value: ``latest`` revision, or ``at_target`` (the first
+    revision collected at or after the target)."""
+
     refresh_in_process: bool = True
     """Refresh queued rollup windows in the service (it must connect as the aggregates' owner).
 

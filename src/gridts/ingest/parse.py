@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
     from gridts.ingest.schemas import MeasureRow
 
+#: Largest magnitude of a value: far beyond any grid (1e15 kW), and small enough that sums over
+#: millions of values (rollups, totals) cannot overflow a float8.
+MAX_MAGNITUDE = 1e15
+
 #: An answer lists at most this many problems (and says how many there were in all).
 MAX_PROBLEMS = 100
 
@@ -150,7 +154,7 @@ def _check(rows: Sequence[MeasureRow]) -> None:
 def _plausible(row: MeasureRow) -> bool:
     target = row.timestamp_measured
     return (
-        math.isfinite(row.value)
+        abs(row.value) <= MAX_MAGNITUDE
         and target.microsecond == 0
         and EARLIEST <= target < LATEST
         and EARLIEST <= row.timestamp_collected < LATEST
@@ -160,6 +164,8 @@ def _plausible(row: MeasureRow) -> bool:
 def _value_problems(index: int, row: MeasureRow) -> Iterable[Problem]:
     if not math.isfinite(row.value):
         yield Problem(index, "value", "must be a finite number (not NaN or infinite)")
+    elif abs(row.value) > MAX_MAGNITUDE:
+        yield Problem(index, "value", f"must be at most {MAX_MAGNITUDE:g} in magnitude")
     if row.timestamp_measured.microsecond:
         yield Problem(index, "timestamp_measured", "must be a whole second")
     for name in ("timestamp_measured", "timestamp_collected"):

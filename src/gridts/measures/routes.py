@@ -5,17 +5,18 @@ Only GET lives here: writing measures (POST on the same path) is ``gridts.ingest
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - Litestar reads the hints at runtime
+from datetime import datetime, time
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection  # noqa: TC002
 
-from gridts.filters import Filters, invalid, provide_filters, require_aware
+from gridts.filters import Filters, invalid, parse_lead, provide_filters, require_aware
 from gridts.measures import service
-from gridts.measures.schemas import MeasurePage
+from gridts.measures.schemas import Cutoff, MeasurePage
 from gridts.settings import Settings  # noqa: TC001
 
 
@@ -44,6 +45,37 @@ class MeasureReadController(Controller):
         """One value per node and target timestamp: the latest revision, or the one known then."""
         require_aware(collected_datetime, "collected_datetime")
         data = await service.latest(conn, filters, collected_datetime, settings.max_response_rows)
+        return MeasurePage(data)
+
+    @get("/horizon", operation_id="listMeasuresAtHorizon")
+    async def horizon(
+        self,
+        *,
+        conn: NamedDependency[AsyncConnection],
+        settings: NamedDependency[Settings],
+        filters: NamedDependency[Filters],
+        lead: Annotated[
+            str | None,
+            QueryParameter(
+                description="Per target t, the latest revision collected at or before t - lead: "
+                "an ISO 8601 duration (PT24H, P1D) or a number of hours."
+            ),
+        ] = None,
+        issued_before: Annotated[
+            str | None,
+            QueryParameter(
+                description="Day-ahead form, with timezone: for targets of local day D, the "
+                "latest revision collected before this local time (HH:MM) on day D-1."
+            ),
+        ] = None,
+        timezone: Annotated[
+            str | None,
+            QueryParameter(description="IANA time zone of issued_before, e.g. Europe/Dublin."),
+        ] = None,
+    ) -> MeasurePage:
+        """What was known a fixed time ahead of each target (targets unknown then left out)."""
+        cutoff = parse_cutoff(lead, issued_before, timezone)
+        data = await service.horizon(conn, filters, cutoff, settings.max_response_rows)
         return MeasurePage(data)
 
     @get("/revisions", operation_id="listMeasureRevisions")
@@ -75,3 +107,39 @@ class MeasureReadController(Controller):
             conn, filters, collected_from, collected_to, settings.max_response_rows
         )
         return MeasurePage(data)
+
+
+def parse_cutoff(lead: str | None, issued_before: str | None, timezone: str | None) -> Cutoff:
+    """Check that exactly one form is given, and parse it (422 naming the parameter)."""
+    if (lead is None) == (issued_before is None):
+        raise invalid(
+            "give either lead or issued_before (with timezone)",
+            "lead",
+            "lead=PT24H for a fixed lead, or issued_before=12:00&timezone=Europe/Dublin",
+        )
+    if lead is not None:
+        if timezone is not None:
+            raise invalid(
+                "timezone goes with issued_before", "timezone", "drop it, or use issued_before"
+            )
+        return Cutoff(lead=parse_lead(lead))
+    assert issued_before is not None  # noqa: S101 - checked above
+    try:
+        issued = time.fromisoformat(issued_before)
+    except ValueError:
+        raise invalid(
+            f"issued_before is not a time of day: {issued_before!r}",
+            "issued_before",
+            "give a local time as HH:MM, e.g. 12:00",
+        ) from None
+    if issued.tzinfo is not None:
+        raise invalid("issued_before is a local time", "issued_before", "put the zone in timezone")
+    if not timezone:
+        raise invalid("issued_before needs a timezone", "timezone", "e.g. timezone=Europe/Dublin")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(
+            f"unknown time zone {timezone!r}", "timezone", "give an IANA zone such as Europe/Dublin"
+        ) from None
+    return Cutoff(issued_before=issued, timezone=timezone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - msgspec and Litestar read the hints at runtime
+from datetime import datetime, time, timedelta  # noqa: TC003 - msgspec reads the hints
 
 import msgspec
 
@@ -21,3 +21,14 @@ class MeasurePage(msgspec.Struct, frozen=True):
     """Rows ordered by node id, target timestamp (and collection time for revisions)."""
 
     data: list[Measure]
+
+
+class Cutoff(msgspec.Struct, frozen=True):
+    """What "known by" means for a horizon read: either a lead, or a day-ahead issue time."""
+
+    lead: timedelta | None = None
+    """Known ``lead`` before the target (collected at or before ``target - lead``)."""
+    issued_before: time | None = None
+    """Day-ahead: collected before this local time on the day before the target's local day."""
+    timezone: str | None = None
+    """The IANA zone of ``issued_before`` and of the targets' days."""

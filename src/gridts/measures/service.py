@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from psycopg import AsyncConnection
 
     from gridts.filters import Filters
+    from gridts.measures.schemas import Cutoff
 
 
 async def latest(
@@ -52,3 +53,21 @@ async def revisions(
         "collected_to": collected_to,
     }
     return await fetch_rows(conn, query("measures", "revisions"), params, limit, Measure)
+
+
+async def horizon(
+    conn: AsyncConnection, filters: Filters, cutoff: Cutoff, limit: int
+) -> list[Measure]:
+    """Per target, the latest revision known by ``cutoff`` (a lead, or a day-ahead issue time)."""
+    nodes = await select_ids(conn, "node", filters)
+    if not nodes:
+        return []
+    params = {
+        "nodes": nodes,
+        "start": filters.start,
+        "end": filters.end,
+        "lead": cutoff.lead,
+        "issued": cutoff.issued_before,
+        "tz": cutoff.timezone,
+    }
+    return await fetch_rows(conn, query("measures", "horizon"), params, limit, Measure)

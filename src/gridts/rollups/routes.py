@@ -24,7 +24,7 @@ _BELOW = {
 }
 
 
-def _narrow(level: Level, ids: list[int] | None, filters: Filters) -> Filters:
+def narrow(level: Level, ids: list[int] | None, filters: Filters) -> Filters:
     """Fold ``id`` into the level's own filter (intersecting) and refuse filters below it.
 
     A region's or grid's total always covers all its nodes, so a node (or region) filter cannot
@@ -88,7 +88,7 @@ class RollupController(Controller):
     ) -> RollupPage:
         """Buckets of a level's entities; the body names the resolution and the source read."""
         require_aware(collected_datetime, "collected_datetime")
-        filters = _narrow(level, entity_ids, filters)
+        filters = narrow(level, entity_ids, filters)
         if resolution is Resolution.AUTO:
             resolution = route(
                 filters.end - filters.start,

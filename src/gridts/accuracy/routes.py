@@ -1,0 +1,77 @@
+"""``GET /api/v1/accuracy``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from psycopg import AsyncConnection  # noqa: TC002 - Litestar reads the hints at runtime
+
+from gridts.accuracy import service
+from gridts.accuracy.schemas import AccuracyPage, Final
+from gridts.filters import Filters, parse_lead, provide_filters
+from gridts.rollups.routes import narrow
+from gridts.rollups.schemas import Level  # noqa: TC001 - Litestar reads the hints
+from gridts.settings import Settings  # noqa: TC001
+
+DEFAULT_LEADS = ("PT1H", "PT12H", "PT24H", "PT48H")
+
+
+class AccuracyController(Controller):
+    """Forecast accuracy by lead."""
+
+    path = "/accuracy"
+    tags = ["accuracy"]  # noqa: RUF012 - Litestar's declared attribute type
+    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}  # noqa: RUF012
+
+    @get("", operation_id="getAccuracy")
+    async def accuracy(
+        self,
+        *,
+        conn: NamedDependency[AsyncConnection],
+        settings: NamedDependency[Settings],
+        filters: NamedDependency[Filters],
+        level: Annotated[Level, QueryParameter(description="node, region or grid.")],
+        entity_ids: Annotated[
+            list[int] | None,
+            QueryParameter(name="id", description="Only these entities of the level (repeatable)."),
+        ] = None,
+        lead: Annotated[
+            list[str] | None,
+            QueryParameter(
+                description="Leads to compare (repeatable): ISO 8601 durations or hours. "
+                "Default PT1H, PT12H, PT24H, PT48H."
+            ),
+        ] = None,
+        bucket: Annotated[
+            Literal["1d"] | None,
+            QueryParameter(description="1d: statistics per UTC day of the targets."),
+        ] = None,
+        final: Annotated[
+            Final | None,
+            QueryParameter(
+                description="latest (the latest revision) or at_target (the first collected at "
+                "or after the target). Default: GRIDTS_ACCURACY_FINAL."
+            ),
+        ] = None,
+    ) -> AccuracyPage:
+        """Count, bias, MAE, RMSE and MAPE of the value known ``lead`` before each target.
+
+        Region and grid levels compare totals: a target counts at a lead only where every node
+        with a final value there also had a forecast by then.
+        """
+        filters = narrow(level, entity_ids, filters)
+        leads = sorted({parse_lead(text) for text in lead or DEFAULT_LEADS})
+        chosen = final or Final(settings.accuracy_final)
+        data = await service.accuracy(
+            conn,
+            level,
+            filters,
+            leads,
+            chosen,
+            daily=bucket == "1d",
+            limit=settings.max_response_rows,
+        )
+        return AccuracyPage(level, chosen, data)

@@ -1,0 +1,55 @@
+"""Accuracy statistics, computed set-wise in one query (``sql/queries/accuracy/stats.sql``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+
+from gridts.accuracy.schemas import Accuracy, Final
+from gridts.db.queries import query
+from gridts.encoding import fetch_rows
+from gridts.filters import select_ids
+from gridts.rollups.schemas import Level
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from psycopg import AsyncConnection
+
+    from gridts.filters import Filters
+
+_ENTITY = {
+    Level.NODE: sql.SQL("n.id"),
+    Level.REGION: sql.SQL("n.region_id"),
+    Level.GRID: sql.SQL("r.grid_id"),
+}
+_FINAL = {
+    Final.LATEST: (sql.SQL("true"), sql.SQL("DESC")),
+    Final.AT_TARGET: (sql.SQL("collected >= target"), sql.SQL("ASC")),
+}
+
+
+async def accuracy(
+    conn: AsyncConnection,
+    level: Level,
+    filters: Filters,
+    leads: list[timedelta],
+    final: Final,
+    *,
+    daily: bool,
+    limit: int,
+) -> list[Accuracy]:
+    """Error statistics per entity of ``level``, lead (and UTC day when ``daily``)."""
+    nodes = await select_ids(conn, "node", filters)
+    if not nodes:
+        return []
+    final_filter, final_order = _FINAL[final]
+    statement = query("accuracy", "stats").format(
+        entity=_ENTITY[level],
+        final_filter=final_filter,
+        final_order=final_order,
+        bucket=sql.SQL("time_bucket('1 day', target)" if daily else "NULL::timestamptz"),
+    )
+    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "leads": leads}
+    return await fetch_rows(conn, statement, params, limit, Accuracy)
