@@ -178,6 +178,19 @@ def test_forecast_evolution_shows_latest_and_values_known_earlier(seeded: str) -
     assert series["C"] == {t: _value(node, t, timedelta(hours=18)) for t in targets}
 
 
+def test_mae_by_lead_compares_what_was_known_with_the_latest(seeded: str) -> None:
+    with _as(seeded, "gridts_grafana") as conn:
+        title = "MAE by lead (value known L before each target vs. the latest)"
+        rows = _run(conn, "forecast-evolution.json", title, "A")
+    # Latest 400 + ..., known 6 h before 300 + ..., 18 h before 200 + ..., 36 h before 100 + ...
+    assert [(lead, pytest.approx(mae), n) for lead, mae, n in rows] == [
+        ("1 h", 100.0, 24 * DAYS),
+        ("6 h", 100.0, 24 * DAYS),
+        ("12 h", 200.0, 24 * DAYS),
+        ("24 h", 300.0, 24 * DAYS),
+    ]  # nothing was known 48 h ahead: that lead is left out
+
+
 def test_grid_hourly_total_is_the_sum_of_its_nodes(seeded: str) -> None:
     with _as(seeded, "gridts_grafana") as conn:
         totals = dict(_run(conn, "grid-overview.json", "Hourly total", "A"))
