@@ -1,42 +1,39 @@
 -- Forecast error statistics of the selected nodes' targets in [start, end], per entity of the
 -- level (a node, or a region's / grid's total), lead, and optional day bucket.
 --
--- One scan of the revisions in range (primary key / compressed batches by node), then:
---   finals:    per (node, target) the final value: {final_order} picks the latest revision, or
---              the first one collected at or after the target ({final_filter});
---   forecasts: per (node, target, lead) the latest revision collected at or before target - lead;
---   totals:    per (entity, target, lead) the sums of finals and forecasts, kept only where every
---              node with a final at that target also has a forecast (a total of some nodes'
---              forecasts against all nodes' finals would be an error of coverage, not accuracy).
-WITH leads AS (
+-- One scan of the revisions in range (primary key / compressed batches segmented by node),
+-- crossed with the few leads and hash-aggregated once per (node, target, lead):
+--   final:    {final} (the latest revision, or the first collected at or after the target);
+--   forecast: the latest revision collected at or before target - lead.
+-- totals sums both per (entity, target, lead), keeping a target only where every node with a
+-- final there also has a forecast (some nodes' forecasts against all nodes' finals would measure
+-- coverage, not accuracy).
+WITH leads AS MATERIALIZED (
     SELECT lead FROM unnest(%(leads)s::interval[]) AS lead
-), members AS (
+), members AS MATERIALIZED (
     SELECT n.id AS node_id, {entity} AS entity
     FROM grid_node n JOIN grid_region r ON r.id = n.region_id
     WHERE n.id = ANY(%(nodes)s::integer[])
-), revisions AS (
-    SELECT m.node_id, m.timestamp_measured AS target, m.timestamp_collected AS collected, m.value
+), known AS (
+    SELECT m.node_id,
+           m.timestamp_measured AS target,
+           l.lead,
+           {final} AS final,
+           last(m.value, m.timestamp_collected)
+               FILTER (WHERE m.timestamp_collected <= m.timestamp_measured - l.lead) AS forecast
     FROM measures m
+    CROSS JOIN leads l
     WHERE m.node_id = ANY(%(nodes)s::integer[])
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured <= %(end)s::timestamptz
-), finals AS (
-    SELECT DISTINCT ON (node_id, target) node_id, target, value AS final
-    FROM revisions
-    WHERE {final_filter}
-    ORDER BY node_id, target, collected {final_order}
-), forecasts AS (
-    SELECT DISTINCT ON (r.node_id, r.target, l.lead) r.node_id, r.target, l.lead, r.value AS forecast
-    FROM revisions r JOIN leads l ON r.collected <= r.target - l.lead
-    ORDER BY r.node_id, r.target, l.lead, r.collected DESC
+    GROUP BY m.node_id, m.timestamp_measured, l.lead
 ), totals AS (
-    SELECT mb.entity, f.target, l.lead, sum(f.final) AS final, sum(fc.forecast) AS forecast
-    FROM finals f
+    SELECT mb.entity, k.target, k.lead, sum(k.final) AS final, sum(k.forecast) AS forecast
+    FROM known k
     JOIN members mb USING (node_id)
-    CROSS JOIN leads l
-    LEFT JOIN forecasts fc ON fc.node_id = f.node_id AND fc.target = f.target AND fc.lead = l.lead
-    GROUP BY mb.entity, f.target, l.lead
-    HAVING count(*) = count(fc.forecast)
+    WHERE k.final IS NOT NULL
+    GROUP BY mb.entity, k.target, k.lead
+    HAVING count(*) = count(k.forecast)
 -- Errors in numeric: exact, and free of float8's underflow errors (a tiny error squared) and
 -- overflow (a percentage of a final near 0); results are rounded back into float8's range, and a
 -- MAPE beyond it is infinite (null in the answer).

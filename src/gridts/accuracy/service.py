@@ -25,8 +25,11 @@ _ENTITY = {
     Level.GRID: sql.SQL("r.grid_id"),
 }
 _FINAL = {
-    Final.LATEST: (sql.SQL("true"), sql.SQL("DESC")),
-    Final.AT_TARGET: (sql.SQL("collected >= target"), sql.SQL("ASC")),
+    Final.LATEST: sql.SQL("last(m.value, m.timestamp_collected)"),
+    Final.AT_TARGET: sql.SQL(
+        "first(m.value, m.timestamp_collected) "
+        "FILTER (WHERE m.timestamp_collected >= m.timestamp_measured)"
+    ),
 }
 
 
@@ -44,12 +47,14 @@ async def accuracy(
     nodes = await select_ids(conn, "node", filters)
     if not nodes:
         return []
-    final_filter, final_order = _FINAL[final]
-    statement = query("accuracy", "stats").format(
+    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "leads": leads}
+    return await fetch_rows(conn, statement(level, final, daily=daily), params, limit, Accuracy)
+
+
+def statement(level: Level, final: Final, *, daily: bool) -> sql.Composed:
+    """The statistics query for ``level``, ``final`` and bucketing (values as parameters)."""
+    return query("accuracy", "stats").format(
         entity=_ENTITY[level],
-        final_filter=final_filter,
-        final_order=final_order,
+        final=_FINAL[final],
         bucket=sql.SQL("time_bucket('1 day', target)" if daily else "NULL::timestamptz"),
     )
-    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "leads": leads}
-    return await fetch_rows(conn, statement, params, limit, Accuracy)
