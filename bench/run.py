@@ -791,10 +791,11 @@ def main() -> None:
         results = Results(
             args.preset,
             {**asdict(preset), "rows": plan.rows, "nodes_total": plan.nodes},
-            machine(server_url),
+            {},
         )
         console.print(f"[bold]preset {args.preset}[/]: {plan.nodes} nodes, {plan.rows:,} rows")
         ingest_bulk(url, plan, results)
+        results.machine = machine(url)  # the extension exists once the migrations ran
         rollups_and_storage(url, plan, results)
         with gridts_serve(url) as base:
             ingest_http(url, base, plan, preset, results)
