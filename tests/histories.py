@@ -110,8 +110,8 @@ def node_name(node: int) -> str:
     return f"node {node}"
 
 
-def load(conn: psycopg.Connection, history: History) -> None:
-    """Write the hierarchy and the revisions with plain SQL (COPY for the revisions)."""
+def load_hierarchy(conn: psycopg.Connection, history: History) -> None:
+    """Write the history's grids, regions and nodes with their ids."""
     with conn.transaction():
         for grid in history.grids:
             conn.execute("INSERT INTO grid (id, name) VALUES (%s, %s)", (grid, f"grid {grid}"))
@@ -125,6 +125,12 @@ def load(conn: psycopg.Connection, history: History) -> None:
                 "INSERT INTO grid_node (id, region_id, name) VALUES (%s, %s, %s)",
                 (node, region, node_name(node)),
             )
+
+
+def load(conn: psycopg.Connection, history: History) -> None:
+    """Write the hierarchy and the revisions with plain SQL (COPY for the revisions)."""
+    with conn.transaction():
+        load_hierarchy(conn, history)
         with conn.cursor().copy(
             "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
         ) as copy:

@@ -45,17 +45,6 @@ def client(db: str, test_settings: Settings) -> Iterator[TestClient[Litestar]]:
         yield client
 
 
-@pytest.fixture
-def node(conn: psycopg.Connection) -> int:
-    conn.execute("INSERT INTO grid (name) VALUES ('G')")
-    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-    row = conn.execute(
-        "INSERT INTO grid_node (region_id, name) SELECT id, 'N' FROM grid_region RETURNING id"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def _tables_intact(conn: psycopg.Connection) -> tuple[Any, ...]:
     row = conn.execute(
         "SELECT (SELECT count(*) FROM grid), (SELECT count(*) FROM grid_node), "

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from plugins.live_server import LiveServer, report_figure
+from plugins.timescaledb import make_nodes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -99,12 +100,7 @@ def test_acknowledged_writes_survive_a_database_crash(
     cluster = timescale_server.cluster
     if cluster is None:
         pytest.fail("the fault test needs the local cluster (set no GRIDTS_TEST_DATABASE_URL)")
-    conn.execute("INSERT INTO grid (name) VALUES ('G')")
-    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-    node = conn.execute(
-        "INSERT INTO grid_node (region_id, name) SELECT id, 'N' FROM grid_region RETURNING id"
-    ).fetchone()
-    assert node is not None
+    node = make_nodes(conn)
     conn.close()
 
     server = live_server(GRIDTS_POOL_TIMEOUT="1")

@@ -7,15 +7,10 @@ an API key so that writes get past the guard and reach the handlers.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import httpx
 import psycopg
 import pytest
 import schemathesis
@@ -26,8 +21,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gridts.db import migrations
-from plugins.live_server import API_KEY
-from plugins.timescaledb import create_database, free_port
+from plugins.live_server import API_KEY, start_server
+from plugins.timescaledb import create_database
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,34 +53,11 @@ def fuzz_server(timescale_server: TimescaleServer, test_settings: Settings) -> I
             "generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
             (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)),
         )
-    port = free_port()
-    env = {
-        **os.environ,
-        "GRIDTS_DATABASE_URL": url,
-        "GRIDTS_API_KEYS": API_KEY,
-        "GRIDTS_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gridts.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = start_server(url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "gridts serve did not start"
-            time.sleep(0.1)
-        yield base
+        yield server.base_url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def test_no_server_errors_and_answers_match_the_documented_schema(fuzz_server: str) -> None:

@@ -129,6 +129,8 @@ def test_unknown_parents_are_422_and_unknown_ids_404(client: TestClient[Litestar
     ("path", "body"),
     [
         ("grids", {"name": ""}),
+        ("grids", {"name": "nul\u0000byte"}),
+        ("grids", {"name": "line\nbreak"}),
         ("grids", {}),
         ("grids", {"name": "G", "colour": "red"}),
         ("grids", {"name": 5}),

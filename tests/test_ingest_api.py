@@ -22,9 +22,9 @@ from litestar.testing import TestClient
 import reference
 from gridts.app import create_app
 from gridts.db.rollups import refresh_all
-from histories import History, histories
+from histories import History, histories, load_hierarchy
 from plugins.live_server import API_KEY, report_figure
-from plugins.timescaledb import reset_database
+from plugins.timescaledb import make_nodes, reset_database
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -57,17 +57,6 @@ def client(db: str, app_settings: Settings) -> Iterator[TestClient[Litestar]]:
 def nodes(conn: psycopg.Connection) -> list[int]:
     """Two nodes in one region of one grid."""
     return make_nodes(conn, 2)
-
-
-def make_nodes(conn: psycopg.Connection, count: int) -> list[int]:
-    conn.execute("INSERT INTO grid (name) VALUES ('G')")
-    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-    rows = conn.execute(
-        "INSERT INTO grid_node (region_id, name) SELECT r.id, 'N' || i "
-        "FROM grid_region r, generate_series(1, %s) i RETURNING id",
-        (count,),
-    ).fetchall()
-    return sorted(r[0] for r in rows)
 
 
 def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
@@ -476,21 +465,6 @@ def deliveries(draw: st.DrawFn) -> tuple[History, list[list[reference.Row]], lis
     return history, batches, csv
 
 
-def _load_hierarchy(conn: psycopg.Connection, history: History) -> None:
-    for grid in history.grids:
-        conn.execute("INSERT INTO grid (id, name) VALUES (%s, %s)", (grid, f"grid {grid}"))
-    for region, grid in history.grid_of_region.items():
-        conn.execute(
-            "INSERT INTO grid_region (id, grid_id, name) VALUES (%s, %s, %s)",
-            (region, grid, f"region {region}"),
-        )
-    for node, region in history.region_of.items():
-        conn.execute(
-            "INSERT INTO grid_node (id, region_id, name) VALUES (%s, %s, %s)",
-            (node, region, f"node {node}"),
-        )
-
-
 @settings(max_examples=40)
 @given(delivery=deliveries())
 def test_batches_in_any_order_and_split_read_back_row_for_row(
@@ -501,7 +475,7 @@ def test_batches_in_any_order_and_split_read_back_row_for_row(
     history, batches, as_csv_flags = delivery
     reset_database(db)
     with psycopg.connect(db, autocommit=True) as conn:
-        _load_hierarchy(conn, history)
+        load_hierarchy(conn, history)
         inserted = duplicates = 0
         for batch, use_csv in zip(batches, as_csv_flags, strict=True):
             dicts = [

@@ -32,17 +32,6 @@ def _client(db: str, settings: Settings, **changes: Any) -> TestClient[Litestar]
     return TestClient(create_app(dataclasses.replace(settings, **changes), database_url=db))
 
 
-@pytest.fixture
-def node(conn: psycopg.Connection) -> int:
-    conn.execute("INSERT INTO grid (name) VALUES ('G')")
-    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-    row = conn.execute(
-        "INSERT INTO grid_node (region_id, name) SELECT id, 'N' FROM grid_region RETURNING id"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def _batch(node: int, hour: int = 0) -> list[dict[str, Any]]:
     target = T0 + timedelta(hours=hour)
     return [

@@ -47,39 +47,49 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     headers: dict[str, str] = field(default_factory=lambda: {"Authorization": f"Bearer {API_KEY}"})
 
+    def stop(self) -> None:
+        """Terminate the server (a killed one is simply reaped)."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def start_server(database_url: str, **env: str) -> LiveServer:
+    """Start ``gridts serve`` on a free port against ``database_url``; wait for ``/health``."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "GRIDTS_DATABASE_URL": database_url,
+        "GRIDTS_API_KEYS": API_KEY,
+        "GRIDTS_RATE_LIMIT_PER_MINUTE": "0",
+        **env,
+    }
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gridts.cli", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = LiveServer(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{server.base_url}/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.stop()
+    pytest.fail("gridts serve did not answer /health within 30 s")
+
 
 @pytest.fixture
 def live_server(db: str) -> Iterator[Callable[..., LiveServer]]:
     """Start ``gridts serve`` against the emptied test database (extra env as keywords)."""
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[LiveServer] = []
 
     def start(**env: str) -> LiveServer:
-        port = free_port()
-        environment = {
-            **os.environ,
-            "GRIDTS_DATABASE_URL": db,
-            "GRIDTS_API_KEYS": API_KEY,
-            "GRIDTS_RATE_LIMIT_PER_MINUTE": "0",
-            **env,
-        }
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gridts.cli", "serve", "--port", str(port)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(process)
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    return LiveServer(base_url, process)
-            except httpx.TransportError:
-                time.sleep(0.1)
-        pytest.fail("gridts serve did not answer /health within 30 s")
+        started.append(start_server(db, **env))
+        return started[-1]
 
     yield start
-    for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+    for server in started:
+        server.stop()

@@ -164,3 +164,21 @@ def conn(db: str) -> Iterator[psycopg.Connection]:
     """An autocommit connection to the emptied database."""
     with psycopg.connect(db, autocommit=True) as connection:
         yield connection
+
+
+def make_nodes(conn: psycopg.Connection, count: int = 1) -> list[int]:
+    """A grid ``G`` with one region ``R`` holding ``count`` nodes; their ids, ascending."""
+    conn.execute("INSERT INTO grid (name) VALUES ('G')")
+    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
+    rows = conn.execute(
+        "INSERT INTO grid_node (region_id, name) SELECT r.id, 'N' || i "
+        "FROM grid_region r, generate_series(1, %s) i RETURNING id",
+        (count,),
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)
+
+
+@pytest.fixture
+def node(conn: psycopg.Connection) -> int:
+    """One node (in grid ``G``, region ``R``) of the emptied database."""
+    return make_nodes(conn)[0]

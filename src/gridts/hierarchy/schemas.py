@@ -6,7 +6,16 @@ from typing import Annotated
 
 import msgspec
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="Unique in parent.")]
+#: Printable text: PostgreSQL cannot store NUL, and control characters in a name are a mistake.
+Name = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="Unique in its parent; no control characters.",
+    ),
+]
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
