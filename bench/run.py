@@ -33,6 +33,7 @@ import os
 import platform
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -145,8 +146,7 @@ def server(url: str | None) -> Iterator[str]:
         return
     root = Path(tempfile.mkdtemp(prefix="gridts-bench-"))
     root.chmod(0o755)
-    with socket_port() as port:
-        cluster = LocalCluster(root / "data", port)
+    cluster = LocalCluster(root / "data", free_port())
     try:
         cluster.init()
         cluster.start()
@@ -156,14 +156,11 @@ def server(url: str | None) -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def socket_port() -> Iterator[int]:
-    import socket  # noqa: PLC0415
-
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    yield port
+        return int(s.getsockname()[1])
 
 
 def fresh_database(server_url: str, name: str) -> str:
@@ -283,8 +280,7 @@ def _size(conn: psycopg.Connection) -> float:
 
 @contextlib.contextmanager
 def gridts_serve(url: str, workers: int = 1) -> Iterator[str]:
-    with socket_port() as port:
-        pass
+    port = free_port()
     env = {
         **os.environ,
         "GRIDTS_DATABASE_URL": url,
@@ -569,18 +565,11 @@ def baseline(server_url: str, plan: SeedPlan, preset: Preset, results: Results) 
                 (node, row[0]),  # type: ignore[index]
             )
         ids = [n for (n,) in conn.execute("SELECT node_id FROM GridNode ORDER BY node_id")]
-    rows = batches(plan, ids, 50_000)
-    # The seeds' load: one INSERT per row, one commit at the end; timed on a sample.
-    sample: list[tuple[Any, ...]] = []
-    rest: list[list[tuple[Any, ...]]] = []
-    for batch in rows:
-        if len(sample) < preset.baseline_sample:
-            take = preset.baseline_sample - len(sample)
-            sample.extend(batch[:take])
-            if batch[take:]:
-                rest.append(batch[take:])
-        else:
-            rest.append(batch)
+    # Streamed: a sample for the seeds' row-by-row load, the rest straight into COPY, so a
+    # 35 M-row preset never holds its rows in memory.
+    records = itertools.chain.from_iterable(batches(plan, ids, 50_000))
+    sample = list(itertools.islice(records, preset.baseline_sample))
+    # The seeds' load: one INSERT per row, one commit at the end; timed on the sample.
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
         started = time.perf_counter()
         for record in sample:
@@ -603,16 +592,16 @@ def baseline(server_url: str, plan: SeedPlan, preset: Preset, results: Results) 
     )
     with psycopg.connect(url, autocommit=True) as conn:
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("baseline: COPY the rest", total=sum(map(len, rest)))
-            for batch in rest:
-                with conn.cursor().copy(
-                    "COPY Measures (node_id, timestamp_measured, timestamp_collected, value) "
-                    "FROM STDIN (FORMAT BINARY)"
-                ) as copy:
-                    copy.set_types(["int4", "timestamptz", "timestamptz", "float8"])
-                    for record in batch:
-                        copy.write_row(record)
-                bar.advance(task, len(batch))
+            task = bar.add_task("baseline: COPY the rest", total=plan.rows - len(sample))
+            with conn.cursor().copy(
+                "COPY Measures (node_id, timestamp_measured, timestamp_collected, value) "
+                "FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["int4", "timestamptz", "timestamptz", "float8"])
+                for number, record in enumerate(records, 1):
+                    copy.write_row(record)
+                    if number % 50_000 == 0:
+                        bar.advance(task, 50_000)
         conn.execute("VACUUM ANALYZE")
         size = conn.execute("SELECT pg_total_relation_size('measures')").fetchone()[0]  # type: ignore[index]
     per_row = size / plan.rows
