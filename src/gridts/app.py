@@ -1,12 +1,18 @@
 """The Litestar application: ``create_app(settings)`` wires routes, the pool and error handling.
 
-The lifespan owns the connection pool; requests borrow a connection through the ``conn``
-dependency (``gridts.db.deps``). Resource packages contribute their route handlers via
-``_api_routes``; everything under ``/api/v1`` passes the API-key guard.
+Where a request goes: middleware (request id, metrics, rate limit) -> the API-key guard (under
+``/api/v1``) -> a resource's controller (``<resource>/routes.py``), which takes its connection
+from the ``conn`` dependency (``gridts.db.deps``) and, for reads, the checked parameters from
+the ``filters``/``selection`` dependencies (``gridts.reads``) -> the resource's service and its
+named SQL. Errors raised anywhere become answers in ``gridts.http_errors``.
+
+The lifespan owns the connection pool and, when the service refreshes rollups itself, the
+refresher thread (``gridts.refresh``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -23,10 +29,9 @@ from gridts.accuracy.routes import AccuracyController
 from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
-from gridts.errors import EXCEPTION_HANDLERS
 from gridts.health import health, ready
 from gridts.hierarchy.routes import GridController, NodeController, RegionController
-from gridts.ingest.refresher import Refresher
+from gridts.http_errors import EXCEPTION_HANDLERS
 from gridts.ingest.routes import IngestController
 from gridts.measures.routes import MeasureReadController
 from gridts.observability import (
@@ -36,6 +41,9 @@ from gridts.observability import (
     prometheus_config,
     watch_pool,
 )
+from gridts.reads.filters import provide_filters
+from gridts.reads.levels import provide_selection
+from gridts.refresh import Refresher
 from gridts.rollups.routes import RollupController
 from gridts.security import KeyGuard
 from gridts.settings import Settings
@@ -56,7 +64,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         raise ValueError("no database: set GRIDTS_DATABASE_URL")
     pool = create_pool(url, settings)
     watch_pool(pool)
-    refresher = Refresher(pool, settings.refresh_poll.total_seconds())
+    refresher = Refresher(url, settings.refresh_poll.total_seconds())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -65,12 +73,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         await pool.open(wait=False)
         app.state.pool = pool
         if settings.refresh_in_process:
-            app.state.refresher = refresher
             refresher.start()
         try:
             yield
         finally:
-            await refresher.stop()
+            await asyncio.to_thread(refresher.stop)
             await pool.close()
 
     api = Router(
@@ -83,6 +90,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         dependencies={
             "conn": Provide(provide_connection),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "filters": Provide(provide_filters, sync_to_thread=False),
+            "selection": Provide(provide_selection, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
@@ -114,8 +123,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
-    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    return CORSConfig(allow_origins=origins) if origins else None
+    return CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None
 
 
 def _api_routes() -> list[ControllerRouterHandler]:

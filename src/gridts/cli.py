@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -13,15 +14,14 @@ from datetime import UTC, datetime, timedelta
 import click
 import psycopg
 
+from gridts.dataset import DatasetPlan
 from gridts.db import migrations
-from gridts.db.rollups import day_window, refresh_all
 from gridts.db.url import local_cluster, resolve_database_url
-from gridts.ingest.parse import BatchRejectedError
-from gridts.ingest.refresher import follow
-from gridts.ingest.seed import write_seed
+from gridts.errors import BatchRejectedError
+from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
-from gridts.seeding import SeedPlan
-from gridts.settings import Settings
+from gridts.refresh import Refresher, day_window, refresh_all
+from gridts.settings import Settings, SettingsError
 
 
 def database_url(settings: Settings) -> str:
@@ -37,7 +37,10 @@ def database_url(settings: Settings) -> str:
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Energy-grid time series with every forecast revision, on TimescaleDB."""
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -67,8 +70,12 @@ def refresher(settings: Settings) -> None:
     For deployments where the service connects as ``gridts_api``, which may not refresh.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    worker = Refresher(database_url(settings), settings.refresh_poll.total_seconds())
+    # SIGTERM (docker compose down, a Kubernetes pod's end) stops it like Ctrl-C does: after the
+    # current refresh, leaving what is still queued for the next start.
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(follow(database_url(settings), settings.refresh_poll.total_seconds()))
+        worker.run()
 
 
 @main.command()
@@ -136,12 +143,12 @@ def seed(
     jobs: int,
     refresh: bool,
 ) -> None:
-    """Write the seeds' data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
+    """Write a synthetic data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
     given = [s for s in (days, weeks, years) if s is not None]
     if len(given) > 1:
         raise click.UsageError("give one of --days, --weeks, --years")
     span = timedelta(days=days or 7 * (weeks or 0) or 365 * (years or 0) or 7)
-    plan = SeedPlan(
+    plan = DatasetPlan(
         grids=grids,
         regions_per_grid=regions,
         nodes_per_region=nodes,
@@ -149,12 +156,12 @@ def seed(
         start=start.replace(tzinfo=UTC),
         span=span,
         resolution=timedelta(minutes=int(resolution)),
-        seed=seed_,
+        random_seed=seed_,
     )
     url = database_url(settings)
     try:
         report = asyncio.run(
-            write_seed(url, plan, batch_rows, jobs=jobs, progress=sys.stdout.isatty())
+            write_dataset(url, plan, batch_rows, jobs=jobs, progress=sys.stdout.isatty())
         )
     except* BatchRejectedError as group:
         error = group.exceptions[0]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import get
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads the hints at runtime
+from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
-from psycopg_pool import AsyncConnectionPool  # noqa: TC002
+from psycopg_pool import AsyncConnectionPool  # noqa: TC002 - Litestar reads the hints
 
-from gridts.errors import RETRY_AFTER_SECONDS
+from gridts.http_errors import RETRY_AFTER_SECONDS
 
 READY_TIMEOUT_SECONDS = 2.0
 

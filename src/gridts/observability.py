@@ -28,6 +28,8 @@ from prometheus_client import REGISTRY, Counter
 from prometheus_client.core import GaugeMetricFamily
 from psycopg_pool import PoolTimeout
 
+from gridts.errors import GridtsError
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -83,9 +85,11 @@ def _log_exception(logger: Any, scope: Scope, traceback: list[str]) -> None:  # 
     """Log what became a 500, with its traceback (never in the response).
 
     Client errors (4xx) are the client's business, and a database that is away is answered 503
-    and logged as one warning line by ``gridts.errors``: neither gets a traceback here.
+    and logged as one warning line by ``gridts.http_errors``: neither gets a traceback here.
     """
     error = sys.exc_info()[1]
+    if isinstance(error, GridtsError):
+        return
     if isinstance(error, HTTPException) and error.status_code < HTTP_500_INTERNAL_SERVER_ERROR:
         return
     if isinstance(error, psycopg.OperationalError | PoolTimeout):

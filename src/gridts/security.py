@@ -28,7 +28,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="gridts"'}
 
 def load_keys(settings: Settings) -> tuple[bytes, ...]:
     """The configured keys, from ``api_keys`` and ``api_keys_file``."""
-    keys = [k.strip() for k in settings.api_keys.split(",")]
+    keys = list(settings.api_keys)
     if settings.api_keys_file is not None:
         lines = settings.api_keys_file.read_text(encoding="utf-8").splitlines()
         keys.extend(line.split("#", 1)[0].strip() for line in lines)

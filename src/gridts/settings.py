@@ -1,39 +1,50 @@
-"""One settings object, read from ``GRIDTS_`` environment variables.
+"""One settings object, read from ``GRIDTS_`` environment variables and checked at start.
 
-Every field documents itself; ``Settings.from_env()`` is the only place the environment is read,
-so the rest of the code takes a ``Settings`` and stays testable.
+Every field documents itself and maps to ``GRIDTS_<FIELD NAME IN CAPITALS>``. ``from_env`` is
+the only place the environment is read: msgspec converts the strings to the fields' types and
+checks their bounds, so a bad value stops ``gridts`` at start with one line naming the variable
+(``SettingsError``), instead of failing the first request that uses it. Intervals are written
+``7 days``, ``12 hours``, ``30 minutes``, a number of seconds, or ISO 8601 (``PT30S``); lists
+are comma-separated; an empty value of an optional setting means unset.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
 
 PREFIX = "GRIDTS_"
 
 
-def _parse_interval(text: str) -> timedelta:
-    """Read ``7 days``, ``12 hours``, ``30 minutes`` or a number of seconds."""
-    parts = text.strip().split()
-    if len(parts) == 1:
-        return timedelta(seconds=float(parts[0]))
-    amount, unit = float(parts[0]), parts[1].lower().rstrip("s")
-    units = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-    if unit not in units:
-        raise ValueError(f"unknown interval unit {parts[1]!r}")
-    return timedelta(seconds=amount * units[unit])
+class SettingsError(ValueError):
+    """A ``GRIDTS_`` variable holds a value gridts cannot use; the message names it."""
 
 
-def _parse_bool(text: str) -> bool:
-    value = text.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off", ""}:
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False, "": False}
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+_INTERVAL = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([a-z]*?)s?\s*", re.IGNORECASE)
+
+
+def _interval(text: str) -> timedelta | str:
+    """``7 days``, ``12 hours``, ``30 minutes`` or seconds, as a ``timedelta``.
+
+    Anything else goes to msgspec as it is (ISO 8601 durations), which refuses what it cannot read.
+    """
+    match = _INTERVAL.fullmatch(text)
+    if match is None:
+        return text.strip().upper()
+    amount, unit = float(match[1]), match[2].lower() or "second"
+    if unit not in _UNITS:
+        return text
+    return timedelta(seconds=amount * _UNITS[unit])
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +57,7 @@ class Settings:
     data_dir: Path = Path(".gridts")
     """Where ``gridts`` keeps a local cluster when no ``database_url`` is set."""
 
-    local_port: int = 54329
+    local_port: Annotated[int, Meta(ge=1, le=65535)] = 54329
     """Port of the local cluster (loopback only)."""
 
     chunk_interval: timedelta = timedelta(days=7)
@@ -55,10 +66,10 @@ class Settings:
     compress_after: timedelta = timedelta(days=7)
     """Age after which the compression policy compresses a chunk of ``measures``."""
 
-    pool_min_size: int = 2
+    pool_min_size: Annotated[int, Meta(ge=0)] = 2
     """Connections the pool keeps open."""
 
-    pool_max_size: int = 10
+    pool_max_size: Annotated[int, Meta(ge=1)] = 10
     """Most connections the pool opens."""
 
     pool_timeout: timedelta = timedelta(seconds=5)
@@ -67,20 +78,20 @@ class Settings:
     statement_timeout: timedelta = timedelta(seconds=30)
     """Longest a single query of the service may run."""
 
-    max_rows_per_request: int = 500_000
+    max_rows_per_request: Annotated[int, Meta(ge=1)] = 500_000
     """Most rows one ingest request may carry (413 past it)."""
 
-    max_body_bytes: int = 128 * 1024 * 1024
+    max_body_bytes: Annotated[int, Meta(ge=1)] = 128 * 1024 * 1024
     """Largest request body accepted (413 past it)."""
 
     max_range: timedelta = timedelta(days=3660)
     """Widest ``[start_datetime, end_datetime]`` a read accepts (422 past it)."""
 
-    max_response_rows: int = 1_000_000
+    max_response_rows: Annotated[int, Meta(ge=1)] = 1_000_000
     """Most rows one read returns (422 past it, naming how to narrow the range)."""
 
-    api_keys: str = ""
-    """Comma-separated API keys that may write (``Authorization: Bearer <key>``)."""
+    api_keys: tuple[str, ...] = ()
+    """API keys that may write (``Authorization: Bearer <key>``); comma-separated."""
 
     api_keys_file: Path | None = None
     """A file of API keys, one per line (``#`` starts a comment); added to ``api_keys``."""
@@ -91,10 +102,10 @@ class Settings:
     read_requires_key: bool = False
     """Require an API key for reads too."""
 
-    cors_origins: str = ""
-    """Comma-separated origins allowed by CORS; empty turns CORS off."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins allowed by CORS, comma-separated; none turns CORS off."""
 
-    rate_limit_per_minute: int = 1200
+    rate_limit_per_minute: Annotated[int, Meta(ge=0)] = 1200
     """Requests per minute per client address; 0 turns the limit off."""
 
     raw_max_range: timedelta = timedelta(days=3)
@@ -103,7 +114,7 @@ class Settings:
     hourly_max_range: timedelta = timedelta(days=62)
     """``resolution=auto`` reads hourly rollups up to this width, daily ones past it."""
 
-    accuracy_final: str = "latest"
+    accuracy_final: Literal["latest", "at_target"] = "latest"
     """``/accuracy``'s default final value: ``latest`` revision, or ``at_target`` (the first
     revision collected at or after the target)."""
 
@@ -123,29 +134,64 @@ class Settings:
     api_password: str | None = field(default=None, repr=False)
     """Password the migration gives the ``gridts_api`` role. Unset: the role cannot log in."""
 
+    def __post_init__(self) -> None:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("pool_min_size must not exceed pool_max_size")
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:  # noqa: ANN401
-        """Build settings from the environment; keyword arguments win over it."""
+        """Build settings from the environment; keyword arguments win over it.
+
+        Raises ``SettingsError`` naming the variable when a value cannot be used.
+        """
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = _convert(f.type, raw)
+        given = {
+            name: env[PREFIX + name.upper()] for name in _FIELDS if PREFIX + name.upper() in env
+        }
+        values: dict[str, Any] = {name: _prepare(name, text) for name, text in given.items()}
         values.update(overrides)
-        return cls(**values)
+        try:
+            return msgspec.convert(values, cls, strict=False, dec_hook=_path)
+        except msgspec.ValidationError as error:
+            raise SettingsError(_explain(str(error), given)) from None
 
 
-def _convert(annotation: Any, raw: str) -> Any:  # noqa: ANN401
-    text = str(annotation)
-    if not raw and "None" in text:
-        return None
-    if "timedelta" in text:
-        return _parse_interval(raw)
-    if text.startswith("bool"):
-        return _parse_bool(raw)
-    if text.startswith("int"):
-        return int(raw)
-    if "Path" in text:
-        return Path(raw)
-    return raw
+def _path(kind: type, value: Any) -> Any:  # noqa: ANN401
+    if kind is Path:
+        return Path(value)
+    raise NotImplementedError
+
+
+def _prepare(name: str, text: str) -> Any:  # noqa: ANN401
+    """The string of one variable in the shape msgspec converts to the field's type."""
+    kind = _FIELDS[name]
+    if isinstance(kind, msgspec.inspect.UnionType) and not text.strip():
+        return None  # an empty optional setting is unset
+    if isinstance(kind, msgspec.inspect.UnionType):
+        kind = next(t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+    if isinstance(kind, msgspec.inspect.TimeDeltaType):
+        return _interval(text)
+    if isinstance(kind, msgspec.inspect.BoolType):
+        return _BOOLEANS.get(text.strip().lower(), text)
+    if isinstance(kind, msgspec.inspect.VarTupleType):
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text
+
+
+def _explain(message: str, given: dict[str, str]) -> str:
+    """Say which variable msgspec's ``... - at `$.pool_min_size``` is about."""
+    found = re.search(r"^(.*?)(?: - at `\$\.(\w+)`)?$", message)
+    reason, name = (found[1], found[2]) if found else (message, None)
+    if name is None:
+        return f"invalid settings: {reason}"
+    if isinstance(kind := _FIELDS.get(name), msgspec.inspect.LiteralType):
+        reason += " (one of: " + ", ".join(map(str, kind.values)) + ")"
+    shown = "<hidden>" if "password" in name or "key" in name else repr(given.get(name, ""))
+    return f"{PREFIX}{name.upper()}={shown}: {reason}"
+
+
+#: Each field's type, as msgspec sees it.
+_FIELDS: dict[str, msgspec.inspect.Type] = {
+    f.name: f.type
+    for f in msgspec.inspect.type_info(Settings).fields  # type: ignore[attr-defined]
+}

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from psycopg import AsyncConnection  # noqa: TC002 - Litestar reads the hints at runtime
+from psycopg import AsyncConnection
 
 from gridts.accuracy import service
 from gridts.accuracy.schemas import AccuracyPage, Final
-from gridts.filters import Filters, parse_lead, provide_filters
-from gridts.rollups.routes import narrow
-from gridts.rollups.schemas import Level  # noqa: TC001 - Litestar reads the hints
-from gridts.settings import Settings  # noqa: TC001
+from gridts.reads.leads import parse_lead
+from gridts.reads.levels import Selection
+from gridts.settings import Settings
 
 DEFAULT_LEADS = ("PT1H", "PT12H", "PT24H", "PT48H")
 
@@ -24,7 +23,6 @@ class AccuracyController(Controller):
 
     path = "/accuracy"
     tags = ["accuracy"]  # noqa: RUF012 - Litestar's declared attribute type
-    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}  # noqa: RUF012
 
     @get("", operation_id="getAccuracy")
     async def accuracy(
@@ -32,12 +30,7 @@ class AccuracyController(Controller):
         *,
         conn: NamedDependency[AsyncConnection],
         settings: NamedDependency[Settings],
-        filters: NamedDependency[Filters],
-        level: Annotated[Level, QueryParameter(description="node, region or grid.")],
-        entity_ids: Annotated[
-            list[int] | None,
-            QueryParameter(name="id", description="Only these entities of the level (repeatable)."),
-        ] = None,
+        selection: NamedDependency[Selection],
         lead: Annotated[
             list[str] | None,
             QueryParameter(
@@ -62,7 +55,7 @@ class AccuracyController(Controller):
         Region and grid levels compare totals: a target counts at a lead only where every node
         with a final value there also had a forecast by then.
         """
-        filters = narrow(level, entity_ids, filters)
+        level, filters = selection.level, selection.filters
         leads = sorted({parse_lead(text) for text in lead or DEFAULT_LEADS})
         chosen = final or Final(settings.accuracy_final)
         data = await service.accuracy(

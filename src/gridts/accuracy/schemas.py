@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta  # noqa: TC003 - msgspec and Litestar read the hints
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import msgspec
 
-from gridts.rollups.schemas import Level  # noqa: TC001 - msgspec reads the hints
+from gridts.reads.levels import Level
 
 
 class Final(StrEnum):

@@ -8,16 +8,15 @@ from psycopg import sql
 
 from gridts.accuracy.schemas import Accuracy, Final
 from gridts.db.queries import query
-from gridts.encoding import fetch_rows
-from gridts.filters import select_ids
-from gridts.rollups.schemas import Level
+from gridts.reads.levels import Level
+from gridts.reads.rows import fetch_rows, select_ids
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from psycopg import AsyncConnection
 
-    from gridts.filters import Filters
+    from gridts.reads.filters import Filters
 
 _ENTITY = {
     Level.NODE: sql.SQL("n.id"),

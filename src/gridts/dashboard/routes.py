@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import get
-from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the hints at runtime
-from psycopg import AsyncConnection  # noqa: TC002 - Litestar reads the hints at runtime
+from litestar.di import NamedDependency
+from psycopg import AsyncConnection
 
 from gridts.dashboard import service
-from gridts.dashboard.schemas import Dashboard  # noqa: TC001
+from gridts.dashboard.schemas import Dashboard
 
 
 @get("/dashboard", operation_id="getDashboard", tags=["dashboard"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - msgspec and Litestar read the hints at runtime
+from datetime import datetime
 
 import msgspec
 

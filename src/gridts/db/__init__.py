@@ -1,1 +1,3 @@
-"""Database plumbing shared by every resource: pool, named queries, migrations, errors."""
+"""Database plumbing shared by every resource: the pool, the connection dependency, named
+queries, the schema files and the Alembic migrations that apply them.
+"""

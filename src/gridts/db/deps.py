@@ -6,11 +6,11 @@ atomic, so a handler never commits by hand and a failure rolls back by leaving t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator  # noqa: TC003 - Litestar reads the hints at runtime
+from collections.abc import AsyncIterator
 
-from litestar.datastructures import State  # noqa: TC002
-from psycopg import AsyncConnection  # noqa: TC002
-from psycopg_pool import AsyncConnectionPool  # noqa: TC002
+from litestar.datastructures import State
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 
 async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, delete, get, patch, post
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads the hints at runtime
-from litestar.di import NamedDependency  # noqa: TC002
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
-from psycopg import AsyncConnection  # noqa: TC002
+from psycopg import AsyncConnection
 
 from gridts.hierarchy import service
 from gridts.hierarchy.schemas import (
@@ -32,11 +31,6 @@ Cascade = Annotated[
         "measures is not deleted (409)."
     ),
 ]
-
-
-def _notify(state: State, *, queued: bool) -> None:
-    if queued and (refresher := getattr(state, "refresher", None)) is not None:
-        refresher.notify()
 
 
 class GridController(Controller):
@@ -158,10 +152,8 @@ class NodeController(Controller):
     async def delete_node(
         self,
         conn: NamedDependency[AsyncConnection],
-        state: State,
         node_id: Id,
         cascade: Cascade = False,
     ) -> None:
         """Delete a node; one that holds measures only with ``cascade=true`` (409 otherwise)."""
-        queued = await service.delete(conn, "node", node_id, cascade=cascade)
-        _notify(state, queued=queued)
+        await service.delete(conn, "node", node_id, cascade=cascade)

@@ -1,22 +1,20 @@
-"""Hierarchy reads and writes: one named query per operation, database errors made into answers.
+"""Hierarchy reads and writes: one named query per operation, database errors made domain errors.
 
 The database keeps the rules (unique names per parent, foreign keys with ``ON DELETE RESTRICT``,
 the guard triggers that keep a node with measures in place); this module only says which rule
-a refused statement broke, in terms of the request.
+a refused statement broke, in terms of the request (``gridts.errors``).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from litestar.exceptions import HTTPException, NotFoundException
-from litestar.status_codes import HTTP_409_CONFLICT
 from psycopg import errors
 from psycopg.rows import args_row
 
+from gridts import refresh
 from gridts.db.queries import query
-from gridts.filters import invalid
-from gridts.ingest.store import queue_refresh
+from gridts.errors import ConflictError, InvalidParameterError, NotFoundError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -35,30 +33,26 @@ PARENT: dict[str, tuple[str, str]] = {
 CHILDREN = {"grid": "regions", "region": "nodes"}
 
 
-def conflict(detail: str, hint: str | None = None) -> HTTPException:
-    """409 in Litestar's standard error body."""
-    extra = [{"message": hint}] if hint else None
-    return HTTPException(status_code=HTTP_409_CONFLICT, detail=detail, extra=extra)
-
-
 def _refused(kind: Kind, op: Op, params: Mapping[str, Any], error: errors.Error) -> Exception:
     """What a refused statement means for the request."""
     if isinstance(error, errors.UniqueViolation):
         where = f" in that {PARENT[kind][1]}" if kind in PARENT else ""
-        return conflict(f"a {kind} named {params.get('name')!r} already exists{where}")
+        return ConflictError(f"a {kind} named {params.get('name')!r} already exists{where}")
     if isinstance(error, errors.ForeignKeyViolation):
         if error.diag.constraint_name is None:  # a guard trigger: the entity holds measures
             hint = error.diag.message_hint
             if kind == "node" and op == "delete":
                 hint = "DELETE /api/v1/nodes/{id}?cascade=true deletes it with its measures"
-            return conflict(error.diag.message_primary or str(error), hint)
+            return ConflictError(error.diag.message_primary or str(error), hint)
         if op == "delete":
-            return conflict(
+            return ConflictError(
                 f"{kind} {params['id']} still has {CHILDREN[kind]}",
                 f"delete or move its {CHILDREN[kind]} first",
             )
         field, parent = PARENT[kind]
-        return invalid(f"no {parent} has id {params[field]}", field, f"give an existing {parent}")
+        return InvalidParameterError(
+            f"no {parent} has id {params[field]}", field, f"give an existing {parent}"
+        )
     return error
 
 
@@ -82,16 +76,15 @@ async def fetch_one(
         raise _refused(kind, op, params, error) from None
     found = await cursor.fetchone()
     if found is None:
-        raise NotFoundException(f"no {kind} has id {params.get('id')}")
+        raise NotFoundError(f"no {kind} has id {params.get('id')}")
     return found
 
 
-async def delete(conn: AsyncConnection, kind: Kind, entity_id: int, *, cascade: bool) -> bool:
+async def delete(conn: AsyncConnection, kind: Kind, entity_id: int, *, cascade: bool) -> None:
     """Delete one ``kind``; with ``cascade`` (nodes only) its measures first, in one transaction.
 
-    Returns whether a rollup refresh was queued (the deleted measures lay below the watermark).
+    The rollups over deleted measures are refreshed after the commit (``gridts.refresh``).
     """
-    queued = False
     async with conn.transaction():
         if cascade and kind == "node":
             cursor = await conn.execute(
@@ -99,6 +92,5 @@ async def delete(conn: AsyncConnection, kind: Kind, entity_id: int, *, cascade: 
             )
             deleted = await cursor.fetchone()
             if deleted and deleted[0]:
-                queued = await queue_refresh(conn, deleted[1], deleted[2])
+                await refresh.changed(conn, deleted[1], deleted[2])
         await fetch_one(conn, kind, "delete", {"id": entity_id}, lambda *values: values)
-    return queued

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from gridts.ingest.schemas import FIELDS, Instant, MeasureIn, MeasureRecord, NodeId, Problem
+from gridts.errors import (
+    BatchTooLargeError,
+    InvalidRowsError,
+    MalformedBodyError,
+    Problem,
+)
+from gridts.ingest.schemas import FIELDS, Instant, MeasureIn, MeasureRecord, NodeId
 from gridts.instants import EARLIEST, LATEST
 
 if TYPE_CHECKING:
@@ -30,10 +36,6 @@ if TYPE_CHECKING:
 #: millions of values (rollups, totals) cannot overflow a float8.
 MAX_MAGNITUDE = 1e15
 
-#: An answer lists at most this many problems (and says how many there were in all).
-MAX_PROBLEMS = 100
-
-
 _TYPES: dict[str, Any] = {
     "node_id": NodeId,
     "timestamp_measured": Instant,
@@ -44,37 +46,13 @@ _LENIENT = msgspec.json.Decoder(float_hook=Decimal)
 _LOCATION = re.compile(r"\s*- at `\$[^`]*`$")
 
 
-class BatchRejectedError(Exception):
-    """The batch cannot be stored; ``status`` is the HTTP status that says why."""
-
-    def __init__(self, status: int, detail: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.problems = list(problems)
+def _whole_batch(message: str) -> InvalidRowsError:
+    """A problem with the batch as a whole, not with one row."""
+    return InvalidRowsError([Problem(None, None, message)])
 
 
-def too_many_rows(count: int, limit: int) -> BatchRejectedError:
-    """413: the batch holds more rows than one request may."""
-    return BatchRejectedError(
-        413,
-        f"the batch holds {count} rows; at most {limit} per request "
-        "(GRIDTS_MAX_ROWS_PER_REQUEST): split it into several requests",
-    )
-
-
-def invalid_rows(problems: list[Problem], total: int | None = None) -> BatchRejectedError:
-    """422 listing the first ``MAX_PROBLEMS`` problems."""
-    total = len(problems) if total is None else total
-    shown = problems[:MAX_PROBLEMS]
-    more = f" (the first {len(shown)} are listed)" if total > len(shown) else ""
-    return BatchRejectedError(
-        422, f"{total} problem(s) in the batch, nothing was stored{more}", shown
-    )
-
-
-def _not_json(error: msgspec.DecodeError) -> BatchRejectedError:
-    return BatchRejectedError(400, f"the body is not valid UTF-8 JSON: {error}")
+def _not_json(error: msgspec.DecodeError) -> MalformedBodyError:
+    return MalformedBodyError(f"the body is not valid UTF-8 JSON: {error}")
 
 
 def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
@@ -92,9 +70,9 @@ def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
         except msgspec.DecodeError as error:
             raise _not_json(error) from None
         if not isinstance(raw, list):
-            raise invalid_rows([Problem(None, None, "the body must be a JSON array of measures")])
+            raise _whole_batch("the body must be a JSON array of measures")
         _limit(len(raw), max_rows)
-        raise invalid_rows(list(_json_problems(raw)))
+        raise InvalidRowsError(list(_json_problems(raw)))
     _limit(len(rows), max_rows)
     _check(rows)
     return rows
@@ -108,16 +86,16 @@ def parse_csv(body: bytes, max_rows: int) -> list[MeasureRecord]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BatchRejectedError(400, f"the body is not UTF-8: {error}") from None
+        raise MalformedBodyError(f"the body is not UTF-8: {error}") from None
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise BatchRejectedError(400, f"the body is not valid CSV: {error}") from None
+        raise MalformedBodyError(f"the body is not valid CSV: {error}") from None
     if not records:
-        raise invalid_rows([Problem(None, None, f"empty body: expected the header {_HEADER}")])
+        raise _whole_batch(f"empty body: expected the header {_HEADER}")
     header = [name.strip() for name in records[0]]
     if sorted(header) != sorted(FIELDS):
-        raise invalid_rows([Problem(None, None, f"the first line must be the header {_HEADER}")])
+        raise _whole_batch(f"the first line must be the header {_HEADER}")
     records = records[1:]
     _limit(len(records), max_rows)
     if header != list(FIELDS):
@@ -126,7 +104,7 @@ def parse_csv(body: bytes, max_rows: int) -> list[MeasureRecord]:
     try:
         rows = msgspec.convert(records, list[MeasureRecord], strict=False)
     except msgspec.ValidationError:
-        raise invalid_rows(list(_csv_problems(records))) from None
+        raise InvalidRowsError(list(_csv_problems(records))) from None
     _check(rows)
     return rows
 
@@ -136,9 +114,9 @@ _HEADER = ",".join(FIELDS)
 
 def _limit(count: int, max_rows: int) -> None:
     if count > max_rows:
-        raise too_many_rows(count, max_rows)
+        raise BatchTooLargeError(count, max_rows)
     if count == 0:
-        raise invalid_rows([Problem(None, None, "the batch holds no rows")])
+        raise _whole_batch("the batch holds no rows")
 
 
 def _check(rows: Sequence[MeasureRow]) -> None:
@@ -148,7 +126,7 @@ def _check(rows: Sequence[MeasureRow]) -> None:
         if not _plausible(row):
             problems.extend(_value_problems(index, row))
     if problems:
-        raise invalid_rows(problems)
+        raise InvalidRowsError(problems)
 
 
 def _plausible(row: MeasureRow) -> bool:

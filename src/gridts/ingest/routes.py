@@ -12,9 +12,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.datastructures import State  # noqa: TC002 - Litestar reads the hints at runtime
-from litestar.di import NamedDependency  # noqa: TC002 - Litestar reads the hints at runtime
-from litestar.exceptions import HTTPException
+from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -23,12 +21,13 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.status_codes import HTTP_201_CREATED
-from psycopg import AsyncConnection  # noqa: TC002
+from psycopg import AsyncConnection
 
-from gridts.ingest.parse import BatchRejectedError, parse_csv, parse_json
+from gridts.errors import UnsupportedMediaTypeError
+from gridts.ingest.parse import parse_csv, parse_json
 from gridts.ingest.schemas import FIELDS, IngestResult
 from gridts.ingest.store import store
-from gridts.settings import Settings  # noqa: TC001
+from gridts.settings import Settings
 
 _ROW_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
@@ -73,19 +72,14 @@ class IngestOperation(Operation):
         )
 
 
-def _rejected(error: BatchRejectedError) -> HTTPException:
-    extra: Any = msgspec.to_builtins(error.problems)
-    return HTTPException(status_code=error.status, detail=error.detail, extra=extra)
-
-
 def _parse(media: str, body: bytes, max_rows: int) -> list[tuple[Any, ...]]:
     """Rows as ``(node_id, timestamp_measured, timestamp_collected, value)`` tuples."""
     if media == "text/csv":
         return [msgspec.structs.astuple(r) for r in parse_csv(body, max_rows)]
     if media in {"application/json", ""}:
         return [msgspec.structs.astuple(r) for r in parse_json(body, max_rows)]
-    raise BatchRejectedError(
-        415, f"unsupported media type {media!r}: send application/json or text/csv"
+    raise UnsupportedMediaTypeError(
+        f"unsupported media type {media!r}: send application/json or text/csv"
     )
 
 
@@ -108,7 +102,6 @@ class IngestController(Controller):
         request: Request[Any, Any, Any],
         conn: NamedDependency[AsyncConnection],
         settings: NamedDependency[Settings],
-        state: State,
     ) -> IngestResult:
         """Store a batch of revisions; answered only after the commit.
 
@@ -117,11 +110,5 @@ class IngestController(Controller):
         """
         media = request.content_type[0].lower()
         body = await request.body()
-        try:
-            rows = _parse(media, body, settings.max_rows_per_request)
-            result, queued = await store(conn, rows)
-        except BatchRejectedError as error:
-            raise _rejected(error) from None
-        if queued and (refresher := getattr(state, "refresher", None)) is not None:
-            refresher.notify()
-        return result
+        rows = _parse(media, body, settings.max_rows_per_request)
+        return await store(conn, rows)

@@ -43,11 +43,3 @@ class IngestResult(msgspec.Struct, frozen=True):
 
     inserted: int
     duplicates: int
-
-
-class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
-    """One reason a batch was refused: the row (0-based, as sent), the field and why."""
-
-    row: int | None
-    field: str | None
-    message: str

@@ -1,11 +1,12 @@
 """Storing a checked batch set-wise, all or nothing, in one transaction.
 
-1. Node ids are checked with one query over the batch's distinct ids (422 naming the rows).
+1. Node ids are checked with one query over the batch's distinct ids (refused, naming the rows).
 2. The rows are COPied (binary) into a per-connection temporary staging table.
 3. One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` moves them into ``measures``.
 4. Only when it inserted fewer rows than were sent does anything more run: keys sent twice with
-   different values, or already stored with another value, are conflicts (409, and the
-   transaction rolls back); the rest were duplicates of stored rows.
+   different values, or already stored with another value, are conflicts (and the transaction
+   rolls back); the rest were duplicates of stored rows.
+5. Rows below a rollup's watermark are announced to ``gridts.refresh`` in the same transaction.
 
 A concurrent writer of the same key is serialised by the primary key: ``ON CONFLICT`` waits for
 its commit, and step 4 then sees its value. The transaction commits before the caller answers,
@@ -17,10 +18,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from gridts import refresh
 from gridts.db.queries import query
-from gridts.db.rollups import ROLLUPS, day_window
-from gridts.ingest.parse import MAX_PROBLEMS, BatchRejectedError, invalid_rows
-from gridts.ingest.schemas import IngestResult, Problem
+from gridts.errors import (
+    MAX_PROBLEMS,
+    BatchConflictError,
+    BatchRejectedError,
+    InvalidRowsError,
+    Problem,
+)
+from gridts.ingest.schemas import IngestResult
 from gridts.observability import INGEST_ROWS
 
 if TYPE_CHECKING:
@@ -36,8 +43,8 @@ Row = tuple[Any, ...]
 _COPY_TYPES = ("int4", "timestamptz", "timestamptz", "float8")
 
 
-async def store(conn: AsyncConnection, rows: Sequence[Row]) -> tuple[IngestResult, bool]:
-    """Store ``rows`` whole or not at all; the flag says a rollup refresh was queued.
+async def store(conn: AsyncConnection, rows: Sequence[Row]) -> IngestResult:
+    """Store ``rows`` whole or not at all.
 
     ``conn`` must be in autocommit mode (the pool's); the batch gets its own transaction.
     """
@@ -55,13 +62,14 @@ async def store(conn: AsyncConnection, rows: Sequence[Row]) -> tuple[IngestResul
             inserted = (await conn.execute(query("ingest", "insert"))).rowcount
             if inserted < len(rows):
                 await _check_conflicts(conn, rows, first, last)
-            queued = inserted > 0 and await queue_refresh(conn, first, last)
+            if inserted:
+                await refresh.changed(conn, first, last)
     except BatchRejectedError:
         INGEST_ROWS.labels(outcome="rejected").inc(len(rows))
         raise
     INGEST_ROWS.labels(outcome="inserted").inc(inserted)
     INGEST_ROWS.labels(outcome="duplicate").inc(len(rows) - inserted)
-    return IngestResult(inserted=inserted, duplicates=len(rows) - inserted), queued
+    return IngestResult(inserted=inserted, duplicates=len(rows) - inserted)
 
 
 async def _check_nodes(conn: AsyncConnection, rows: Sequence[Row]) -> None:
@@ -75,13 +83,13 @@ async def _check_nodes(conn: AsyncConnection, rows: Sequence[Row]) -> None:
         for index, row in enumerate(rows)
         if row[0] not in known
     ]
-    raise invalid_rows(problems)
+    raise InvalidRowsError(problems)
 
 
 async def _check_conflicts(
     conn: AsyncConnection, rows: Sequence[Row], first: datetime, last: datetime
 ) -> None:
-    """Raise 409 when a key was sent twice with two values, or is stored with another one."""
+    """Refuse the batch when a key was sent twice with two values, or is stored with another."""
     limit = {"limit": MAX_PROBLEMS + 1}
     cursor = await conn.execute(query("ingest", "batch_conflicts"), limit)
     keys: dict[Key, Any] = dict.fromkeys(await cursor.fetchall())
@@ -108,16 +116,4 @@ async def _check_conflicts(
         "the batch conflicts with stored measures or with itself: the same node, "
         "timestamp_measured and timestamp_collected with another value; nothing was stored"
     )
-    raise BatchRejectedError(409, detail, problems[:MAX_PROBLEMS])
-
-
-async def queue_refresh(conn: AsyncConnection, first: datetime, last: datetime) -> bool:
-    """Queue a refresh of the batch's days when a rollup has materialised any of them."""
-    params = {"views": list(ROLLUPS), "first": first}
-    row = await (await conn.execute(query("ingest", "watermark"), params)).fetchone()
-    if not row or not row[0]:
-        return False  # real-time aggregation already answers above the watermark
-    start, end = day_window(first, last)
-    await conn.execute(query("ingest", "enqueue"), {"start": start, "end": end})
-    await conn.execute(query("ingest", "notify"))
-    return True
+    raise BatchConflictError(detail, problems[:MAX_PROBLEMS])

@@ -1,4 +1,4 @@
-"""``GET /api/v1/measures`` and ``GET /api/v1/measures/revisions``.
+"""``GET /api/v1/measures``, ``/measures/horizon`` and ``/measures/revisions``.
 
 Only GET lives here: writing measures (POST on the same path) is ``gridts.ingest``'s controller.
 """
@@ -10,14 +10,16 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from psycopg import AsyncConnection  # noqa: TC002
+from psycopg import AsyncConnection
 
-from gridts.filters import Filters, invalid, parse_lead, provide_filters, require_aware
+from gridts.errors import InvalidParameterError
 from gridts.measures import service
 from gridts.measures.schemas import Cutoff, MeasurePage
-from gridts.settings import Settings  # noqa: TC001
+from gridts.reads.filters import Filters, require_aware
+from gridts.reads.leads import parse_lead
+from gridts.settings import Settings
 
 
 class MeasureReadController(Controller):
@@ -25,7 +27,6 @@ class MeasureReadController(Controller):
 
     path = "/measures"
     tags = ["measures"]  # noqa: RUF012 - Litestar's declared attribute type
-    dependencies = {"filters": Provide(provide_filters, sync_to_thread=False)}  # noqa: RUF012
 
     @get("", operation_id="listMeasures")
     async def latest(
@@ -98,7 +99,7 @@ class MeasureReadController(Controller):
         require_aware(collected_from, "collected_from")
         require_aware(collected_to, "collected_to")
         if collected_from and collected_to and collected_to < collected_from:
-            raise invalid(
+            raise InvalidParameterError(
                 "collected_to is before collected_from",
                 "collected_to",
                 "the collection window is inclusive: collected_to must be >= collected_from",
@@ -112,14 +113,14 @@ class MeasureReadController(Controller):
 def parse_cutoff(lead: str | None, issued_before: str | None, timezone: str | None) -> Cutoff:
     """Check that exactly one form is given, and parse it (422 naming the parameter)."""
     if (lead is None) == (issued_before is None):
-        raise invalid(
+        raise InvalidParameterError(
             "give either lead or issued_before (with timezone)",
             "lead",
             "lead=PT24H for a fixed lead, or issued_before=12:00&timezone=Europe/Dublin",
         )
     if lead is not None:
         if timezone is not None:
-            raise invalid(
+            raise InvalidParameterError(
                 "timezone goes with issued_before", "timezone", "drop it, or use issued_before"
             )
         return Cutoff(lead=parse_lead(lead))
@@ -127,19 +128,23 @@ def parse_cutoff(lead: str | None, issued_before: str | None, timezone: str | No
     try:
         issued = time.fromisoformat(issued_before)
     except ValueError:
-        raise invalid(
+        raise InvalidParameterError(
             f"issued_before is not a time of day: {issued_before!r}",
             "issued_before",
             "give a local time as HH:MM, e.g. 12:00",
         ) from None
     if issued.tzinfo is not None:
-        raise invalid("issued_before is a local time", "issued_before", "put the zone in timezone")
+        raise InvalidParameterError(
+            "issued_before is a local time", "issued_before", "put the zone in timezone"
+        )
     if not timezone:
-        raise invalid("issued_before needs a timezone", "timezone", "e.g. timezone=Europe/Dublin")
+        raise InvalidParameterError(
+            "issued_before needs a timezone", "timezone", "e.g. timezone=Europe/Dublin"
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise invalid(
+        raise InvalidParameterError(
             f"unknown time zone {timezone!r}", "timezone", "give an IANA zone such as Europe/Dublin"
         ) from None
     return Cutoff(issued_before=issued, timezone=timezone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta  # noqa: TC003 - msgspec reads the hints
+from datetime import datetime, time, timedelta
 
 import msgspec
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gridts.db.queries import query
-from gridts.encoding import fetch_rows
-from gridts.filters import select_ids
 from gridts.measures.schemas import Measure
+from gridts.reads.rows import fetch_rows, select_ids
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from psycopg import AsyncConnection
 
-    from gridts.filters import Filters
     from gridts.measures.schemas import Cutoff
+    from gridts.reads.filters import Filters
 
 
 async def latest(

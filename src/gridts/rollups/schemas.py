@@ -1,21 +1,13 @@
-"""The shapes of the rollup answers (built from rows positionally, see ``gridts.encoding``)."""
+"""The shapes of the rollup answers (built from rows positionally, see ``gridts.reads.rows``)."""
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - msgspec and Litestar read the hints at runtime
-from enum import StrEnum
+from datetime import datetime
 
 import msgspec
 
-from gridts.rollups.routing import Resolution  # noqa: TC001 - msgspec reads the hints
-
-
-class Level(StrEnum):
-    """Which entities a rollup is about."""
-
-    NODE = "node"
-    REGION = "region"
-    GRID = "grid"
+from gridts.reads.levels import Level
+from gridts.rollups.resolution import Resolution
 
 
 class Rollup(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 
 from gridts.db.queries import query
-from gridts.encoding import fetch_rows
-from gridts.filters import Filters, select_ids
-from gridts.rollups.routing import Resolution
-from gridts.rollups.schemas import Level, Rollup
+from gridts.reads.filters import Filters
+from gridts.reads.levels import Level
+from gridts.reads.rows import fetch_rows, select_ids
+from gridts.rollups.resolution import Resolution
+from gridts.rollups.schemas import Rollup
 
 if TYPE_CHECKING:
     from datetime import datetime

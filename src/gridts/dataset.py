@@ -1,14 +1,16 @@
-"""The seeds' data set, generated deterministically: ``gridts seed`` and ``bench/run.py`` use it.
+"""The synthetic data set, made deterministically: ``gridts seed`` and the benchmarks use it.
 
-Hierarchy: ``Grid1..G`` with ``Region1_G1..`` per grid and ``Node1_R1..`` per region (the seeds'
-names). Each node reports a target every ``resolution`` over ``span`` from ``start``, each target
-revised ``revisions`` times, collected 12, 11, 10 ... hours before it.
+Its default shape and names are those of the design documents users wrote (3 grids x 3 regions
+x 3 nodes, 3 revisions per target), so figures stay comparable across runs. Hierarchy:
+``Grid1..G`` with ``Region1_G1..`` per grid and ``Node1_R1..`` per region. Each node reports a
+target every ``resolution`` over ``span`` from ``start``, each target revised ``revisions``
+times, collected 12, 11, 10 ... hours before it.
 
 Values look like a grid: every node has its own size, a daily load shape (a morning and an
 evening peak, lower at night and on weekends), and noise; forecasts start off by a few per cent
 and converge on the final value as the collection time nears the target (the last revision is
-the final value). A node's values depend only on ``seed`` and the node's position, never on how
-rows are batched, so a re-run with the same arguments writes exactly the same rows.
+the final value). A node's values depend only on ``random_seed`` and the node's position, never
+on how rows are batched, so a re-run with the same arguments writes exactly the same rows.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ LEAD_STEP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class SeedPlan:
+class DatasetPlan:
     """What to generate."""
 
     grids: int = 3
@@ -41,7 +43,7 @@ class SeedPlan:
     start: datetime = datetime(2025, 7, 1, tzinfo=UTC)
     span: timedelta = timedelta(weeks=1)
     resolution: timedelta = timedelta(hours=1)
-    seed: int = 0
+    random_seed: int = 0
 
     @property
     def nodes(self) -> int:
@@ -73,7 +75,7 @@ class SeedPlan:
                     yield f"Grid{g}", f"Region{r}_G{g}", f"Node{n}_R{region_number}"
 
 
-async def ensure_hierarchy(conn: AsyncConnection, plan: SeedPlan) -> list[int]:
+async def ensure_hierarchy(conn: AsyncConnection, plan: DatasetPlan) -> list[int]:
     """Create the plan's grids, regions and nodes where missing; node ids in node-index order."""
     ids: list[int] = []
     async with conn.transaction():
@@ -101,8 +103,8 @@ async def ensure_hierarchy(conn: AsyncConnection, plan: SeedPlan) -> list[int]:
 class _Node:
     """One node's deterministic signal."""
 
-    def __init__(self, plan: SeedPlan, index: int) -> None:
-        self.rng = random.Random(f"{plan.seed}:{index}")  # noqa: S311 - not cryptographic
+    def __init__(self, plan: DatasetPlan, index: int) -> None:
+        self.rng = random.Random(f"{plan.random_seed}:{index}")  # noqa: S311 - not cryptographic
         self.size = round(self.rng.uniform(20, 500), 1)  # kW at the daily mean
         self.phase = self.rng.uniform(-1.0, 1.0)  # hours: nodes peak at slightly different times
 
@@ -118,7 +120,7 @@ class _Node:
         return self.size * shape * (1 + self.rng.gauss(0, 0.02))
 
 
-def batches(plan: SeedPlan, node_ids: list[int], batch_rows: int) -> Iterator[list[Row]]:
+def batches(plan: DatasetPlan, node_ids: list[int], batch_rows: int) -> Iterator[list[Row]]:
     """The plan's rows in time order (every node's revisions of a target together)."""
     nodes = [_Node(plan, i) for i in range(len(node_ids))]
     leads = [FIRST_LEAD - k * LEAD_STEP for k in range(plan.revisions)]

@@ -1,4 +1,7 @@
-"""``gridts seed`` through the ingest path: the generator's batches stored like API batches."""
+"""Writing a generated data set through the ingest path: batches stored like API batches.
+
+``gridts seed`` and the benchmarks' bulk phase use it; the rows come from ``gridts.dataset``.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,16 @@ from typing import TYPE_CHECKING
 import psycopg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from gridts.dataset import DatasetPlan, batches, ensure_hierarchy
 from gridts.ingest.store import store
-from gridts.seeding import SeedPlan, batches, ensure_hierarchy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 
 @dataclass(frozen=True)
-class SeedReport:
-    """What a seed run wrote, and how fast."""
+class BulkReport:
+    """What a bulk write stored, and how fast."""
 
     rows: int
     inserted: int
@@ -39,15 +42,15 @@ class SeedReport:
         )
 
 
-async def write_seed(
+async def write_dataset(
     url: str,
-    plan: SeedPlan,
+    plan: DatasetPlan,
     batch_rows: int = 100_000,
     *,
     jobs: int = 2,
     progress: bool = False,
     on_batch: Callable[[int], None] | None = None,
-) -> SeedReport:
+) -> BulkReport:
     """Create the plan's hierarchy and store its rows, one transaction per batch.
 
     ``jobs`` connections store batches side by side: while the server inserts one batch, the
@@ -71,7 +74,7 @@ async def write_seed(
     async def worker() -> None:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             for batch in pending:  # a shared iterator: each batch goes to one worker
-                result, _ = await store(conn, batch)
+                result = await store(conn, batch)
                 totals[0] += result.inserted
                 totals[1] += result.duplicates
                 bar.advance(task, len(batch))
@@ -83,4 +86,4 @@ async def write_seed(
         async with asyncio.TaskGroup() as group:
             for _ in range(max(jobs, 1)):
                 group.create_task(worker())
-    return SeedReport(plan.rows, totals[0], totals[1], time.perf_counter() - started)
+    return BulkReport(plan.rows, totals[0], totals[1], time.perf_counter() - started)

@@ -1,12 +1,11 @@
-"""Refreshing the continuous aggregates, in the order the hierarchy needs.
+"""The continuous aggregates and how one window of them is refreshed, in hierarchy order.
 
-``refresh_continuous_aggregate`` is a procedure that cannot run in a transaction block, so these
-take an autocommit connection. A view is refreshed only after the view it reads.
+``refresh_continuous_aggregate`` is a procedure that cannot run in a transaction block, so this
+takes an autocommit connection. A view is refreshed only after the view it reads.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from psycopg import sql
 from psycopg.errors import LockNotAvailable
 
 if TYPE_CHECKING:
-    from psycopg import AsyncConnection, Connection
+    from psycopg import Connection
 
 #: Every continuous aggregate, each after the one it is built on.
 ROLLUPS: tuple[str, ...] = (
@@ -35,6 +34,12 @@ _REFRESH = sql.SQL(
     "options => '{{\"buckets_per_batch\": 0}}')"
 )
 _DAY = timedelta(days=1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+# A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
+# then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
+# trying again is what a caller wants: the job finishes in seconds.
+_RETRY_SECONDS = (0.2, 0.5, 1, 2, 4, 8, 15)
 
 
 def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
@@ -43,22 +48,15 @@ def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
     A refresh only recomputes buckets wholly inside its window, so the window must cover every
     bucket that ``[first, last]`` touches at every level.
     """
-    epoch = datetime(2000, 1, 1, tzinfo=UTC)
-    start = epoch + ((first - epoch) // _DAY) * _DAY
-    end = epoch + ((last - epoch) // _DAY + 1) * _DAY
+    start = _EPOCH + ((first - _EPOCH) // _DAY) * _DAY
+    end = _EPOCH + ((last - _EPOCH) // _DAY + 1) * _DAY
     return start, end
-
-
-# A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
-# then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
-# trying again is what a caller wants: the job finishes in seconds.
-_RETRY_SECONDS = (0.2, 0.5, 1, 2, 4, 8, 15)
 
 
 def refresh_all(
     conn: Connection, start: datetime | None = None, end: datetime | None = None
 ) -> None:
-    """Refresh every rollup over ``[start, end)``; ``None`` means unbounded."""
+    """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded."""
     for view in ROLLUPS:
         for pause in (*_RETRY_SECONDS, None):
             try:
@@ -68,18 +66,3 @@ def refresh_all(
                 if pause is None:
                     raise
                 time.sleep(pause)
-
-
-async def refresh_all_async(
-    conn: AsyncConnection, start: datetime | None = None, end: datetime | None = None
-) -> None:
-    """Refresh every rollup over ``[start, end)`` on an async autocommit connection."""
-    for view in ROLLUPS:
-        for pause in (*_RETRY_SECONDS, None):
-            try:
-                await conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
-                break
-            except LockNotAvailable:
-                if pause is None:
-                    raise
-                await asyncio.sleep(pause)
