@@ -137,6 +137,9 @@ class Settings:
     def __post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("pool_min_size must not exceed pool_max_size")
+        for name in ("api_keys", "cors_origins"):
+            if isinstance(getattr(self, name), str):  # a str is a sequence of one-letter keys
+                raise TypeError(f"{name} is a tuple of strings, not one string")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:  # noqa: ANN401

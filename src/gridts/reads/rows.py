@@ -2,7 +2,7 @@
 
 Rows are fetched over psycopg's binary protocol as tuples and built positionally into the
 answer's Structs (``args_row``: no dict per row), which Litestar encodes with msgspec. Measured
-faster than JSON built by the server (``docs/query-plans.md``, "Encoding").
+faster than JSON built by the server (``docs/query-plans.md``, "Serialisation").
 
 Node sets are resolved by a small query before the main one and passed as an ``int[]``
 parameter: ``node_id = ANY(%(nodes)s)`` is an index condition on every chunk's primary key,
