@@ -10,22 +10,27 @@ The same 10,000-row "latest" answer (27 nodes, 15 days of the year data set that
 - ``sql only``: the row query alone, rows fetched and dropped, for the database's share.
 
     GRIDTS_DATABASE_URL=postgresql://... uv run python bench/encoding_choice.py
+
+The range is ``read_year.py``'s "latest, all 27 nodes, 15 days" read (``cases.year_cases``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
 
+import click
 import msgspec
 import psycopg
 from psycopg.adapt import Loader
 from psycopg.rows import args_row
 
+from cases import year_case, year_end
 from gridts.measures.schemas import Measure
+
+#: ``read_year.py load``'s nodes.
+NODES = list(range(1, 28))
 
 ROWS_SQL = """
 SELECT l.node_id, n.name, l.timestamp_measured, l.timestamp_collected, l.value
@@ -59,10 +64,10 @@ class Page(msgspec.Struct):
     data: list[Measure]
 
 
-async def main() -> None:
-    url = os.environ["GRIDTS_DATABASE_URL"]
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=40)
-    params = {"nodes": list(range(1, 28)), "start": end, "end": end + timedelta(days=15)}
+async def compare(url: str) -> None:
+    """Time the three ways and print a line each."""
+    case = year_case(year_end(), "year.latest.all_nodes.15d")
+    params = {"nodes": NODES, "start": case.start, "end": case.end}
     async with await psycopg.AsyncConnection.connect(
         url, autocommit=True, options="-c TimeZone=UTC"
     ) as conn:
@@ -98,5 +103,12 @@ async def main() -> None:
             print(f"{name:16} {statistics.median(times[5:]):7.1f} ms  ({size} bytes or rows)")
 
 
+@click.command()
+@click.option("--database-url", envvar="GRIDTS_DATABASE_URL", required=True)
+def main(database_url: str) -> None:
+    """Server-side JSON versus rows and msgspec, on the year data set."""
+    asyncio.run(compare(database_url))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

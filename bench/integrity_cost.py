@@ -17,12 +17,19 @@ drops it afterwards.
 
 from __future__ import annotations
 
-import argparse
-import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+import click
 import psycopg
+from psycopg import sql
+
+from phases.ingest import copy_rows
+from presets import START
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 NODES = 27
 SCHEMA = "integrity_bench"
@@ -49,16 +56,16 @@ def setup(conn: psycopg.Connection, *, fk: bool) -> None:
     )
 
 
+def _rows(hours: int) -> Iterator[tuple[int, datetime, datetime, float]]:
+    for h in range(hours):
+        target = START + timedelta(hours=h)
+        for node in range(1, NODES + 1):
+            for lead in (12, 11, 10):
+                yield node, target, target - timedelta(hours=lead), float(h % 97)
+
+
 def stage(conn: psycopg.Connection, rows: int) -> None:
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    hours = rows // (NODES * 3)
-    with conn.cursor().copy(f"COPY {SCHEMA}.staging FROM STDIN (FORMAT binary)") as copy:
-        copy.set_types(["int4", "timestamptz", "timestamptz", "float8"])
-        for h in range(hours):
-            target = start + timedelta(hours=h)
-            for node in range(1, NODES + 1):
-                for lead in (12, 11, 10):
-                    copy.write_row((node, target, target - timedelta(hours=lead), float(h % 97)))
+    copy_rows(conn, _rows(rows // (NODES * 3)), table=sql.Identifier(SCHEMA, "staging"))
 
 
 def load(conn: psycopg.Connection, *, fk: bool) -> float:
@@ -74,18 +81,18 @@ def load(conn: psycopg.Connection, *, fk: bool) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
-    parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
-    url = os.environ["GRIDTS_DATABASE_URL"]
+@click.command(help=__doc__.splitlines()[0])
+@click.option("--database-url", envvar="GRIDTS_DATABASE_URL", required=True)
+@click.option("--rows", default=2_000_000, show_default=True, type=int)
+@click.option("--repeat", default=2, show_default=True, type=int)
+def main(database_url: str, rows: int, repeat: int) -> None:
+    """Load the same rows both ways, ``repeat`` times; print the rates and the best of each."""
     results: dict[str, list[float]] = {"fk": [], "setwise": []}
-    with psycopg.connect(url, autocommit=True) as conn:
-        for _ in range(args.repeat):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for _ in range(repeat):
             for variant in ("fk", "setwise"):
                 setup(conn, fk=variant == "fk")
-                stage(conn, args.rows)
+                stage(conn, rows)
                 staged = conn.execute(f"SELECT count(*) FROM {SCHEMA}.staging").fetchone()
                 assert staged is not None
                 seconds = load(conn, fk=variant == "fk")

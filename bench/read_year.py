@@ -2,336 +2,251 @@
 
 The data set is the seeds' shape: 27 nodes (3 grids x 3 regions x 3 nodes), hourly targets for
 one year ending at the current hour, and 3 revisions per target collected 12, 11 and 10 hours
-before it: 709,560 rows. Steps (each a subcommand, against ``GRIDTS_DATABASE_URL``, a migrated
-database that the ``load`` step empties first):
+before it: 709,560 rows. Steps (each a subcommand, against ``GRIDTS_DATABASE_URL`` or
+``--database-url``, a migrated database that the ``load`` step empties first):
 
     uv run python bench/read_year.py load      # COPY the rows, refresh every rollup, compress
     uv run python bench/read_year.py plans     # EXPLAIN (ANALYZE, BUFFERS) of the main queries
-    uv run python bench/read_year.py latency   # p50/p99 over HTTP (uvicorn in-process, httpx)
-    uv run python bench/read_year.py latency --server http://127.0.0.1:8000  # a `gridts serve`
+    uv run python bench/read_year.py latency   # p50/p99 over HTTP (a `gridts serve` it starts)
+    uv run python bench/read_year.py latency --server http://127.0.0.1:8000  # a running service
     uv run python bench/read_year.py routing --server http://127.0.0.1:8000 --requests 30
 
 ``load`` refreshes like ``gridts refresh`` (every rollup, whole range) and then compresses every
-chunk whose range ends more than a week before the newest target, as the policy would.
+chunk whose range ends more than a week before the newest target, as the policy would. The reads
+are ``cases.year_cases`` and ``cases.routing_cases``; they are timed as ``run.py`` times its own.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
-import logging
-import os
+import dataclasses
+import math
 import random
-import socket
 import statistics
 import sys
-import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
+import click
 import httpx
 import psycopg
-import uvicorn
+from psycopg import sql
 
-from gridts.app import create_app
+from cases import ROUTING_WIDTHS, YEAR_ENTITIES, routing_cases, year_cases, year_end
 from gridts.db.queries import query
-from gridts.db.rollups import refresh_all
-from gridts.settings import Settings
+from gridts.rollups.routing import Resolution
+from gridts.rollups.schemas import Level
+from gridts.rollups.service import _from_aggregate, _from_measures
+from gridts.testing.process import start_service
+from phases.ingest import copy_rows
+from phases.reads import explain, percentile, timed_gets
+from phases.storage import refresh_and_compress
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from datetime import datetime
+
+    from cases import ReadCase
 
 GRIDS, REGIONS, NODES = 3, 3, 3
 HOURS = 365 * 24
 LEADS = (12, 11, 10)
+LIMIT = 1_000_001
 
 
-def year_end() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(minute=0, second=0, microsecond=0)
-
-
-def load(url: str) -> None:
-    end = year_end()
-    start = end - timedelta(hours=HOURS - 1)
+def _rows(start: datetime, nodes: int) -> Iterator[tuple[int, datetime, datetime, float]]:
     rng = random.Random(4)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("TRUNCATE measures; DELETE FROM grid_node; DELETE FROM grid_region")
-        conn.execute("DELETE FROM grid")
-        node = 0
-        for g in range(1, GRIDS + 1):
-            conn.execute("INSERT INTO grid (id, name) VALUES (%s, %s)", (g, f"grid {g}"))
-            for r in range(1, REGIONS + 1):
-                region = (g - 1) * REGIONS + r
+    for n in range(1, nodes + 1):
+        for h in range(HOURS):
+            target = start + timedelta(hours=h)
+            base = 100 + 50 * rng.random()
+            for lead in LEADS:
+                yield n, target, target - timedelta(hours=lead), base + rng.random()
+
+
+def _hierarchy(conn: psycopg.Connection) -> int:
+    """Grids, regions and nodes numbered from 1 (``YEAR_ENTITIES`` names them); the node count."""
+    conn.execute("TRUNCATE measures; DELETE FROM grid_node; DELETE FROM grid_region")
+    conn.execute("DELETE FROM grid")
+    node = 0
+    for g in range(1, GRIDS + 1):
+        conn.execute("INSERT INTO grid (id, name) VALUES (%s, %s)", (g, f"grid {g}"))
+        for r in range(1, REGIONS + 1):
+            region = (g - 1) * REGIONS + r
+            conn.execute(
+                "INSERT INTO grid_region (id, grid_id, name) VALUES (%s, %s, %s)",
+                (region, g, f"region {region}"),
+            )
+            for _ in range(NODES):
+                node += 1
                 conn.execute(
-                    "INSERT INTO grid_region (id, grid_id, name) VALUES (%s, %s, %s)",
-                    (region, g, f"region {region}"),
+                    "INSERT INTO grid_node (id, region_id, name) VALUES (%s, %s, %s)",
+                    (node, region, f"node {node}"),
                 )
-                for _ in range(NODES):
-                    node += 1
-                    conn.execute(
-                        "INSERT INTO grid_node (id, region_id, name) VALUES (%s, %s, %s)",
-                        (node, region, f"node {node}"),
-                    )
-        started = time.perf_counter()
-        with conn.cursor().copy(
-            "COPY measures (node_id, timestamp_measured, timestamp_collected, value) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["int4", "timestamptz", "timestamptz", "float8"])
-            for n in range(1, node + 1):
-                for h in range(HOURS):
-                    target = start + timedelta(hours=h)
-                    base = 100 + 50 * rng.random()
-                    for lead in LEADS:
-                        copy.write_row(
-                            (n, target, target - timedelta(hours=lead), base + rng.random())
-                        )
-        print(f"copied {node * HOURS * len(LEADS)} rows in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        refresh_all(conn)
-        print(f"refreshed every rollup in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        conn.execute(
-            "SELECT count(compress_chunk(c)) FROM show_chunks('measures', older_than => %s) c",
-            (end - timedelta(days=7),),
-        )
-        conn.execute("VACUUM ANALYZE measures")
-        print(f"compressed old chunks in {time.perf_counter() - started:.1f} s")
+    return node
 
 
-def cases(end: datetime) -> dict[str, tuple[str, dict[str, object]]]:
-    """The timed reads: name -> (path, query parameters)."""
-    day = end - timedelta(days=40)
-    return {
-        "latest, one node, one day": (
-            "/api/v1/measures",
-            {"node_id": 5, "start_datetime": day, "end_datetime": day + timedelta(hours=23)},
-        ),
-        "latest, one node, 30 days": (
-            "/api/v1/measures",
-            {"node_id": 5, "start_datetime": day, "end_datetime": day + timedelta(days=30)},
-        ),
-        "as of, one region, 7 days": (
-            "/api/v1/measures",
-            {
-                "region_id": 2,
-                "start_datetime": day,
-                "end_datetime": day + timedelta(days=7),
-                "collected_datetime": day + timedelta(days=3, hours=13, minutes=30),
-            },
-        ),
-        "grid rollup, one year (auto -> grid_1d)": (
-            "/api/v1/rollups",
-            {
-                "level": "grid",
-                "start_datetime": end - timedelta(days=365),
-                "end_datetime": end,
-            },
-        ),
-        "latest, all 27 nodes, 15 days (~10k rows)": (
-            "/api/v1/measures",
-            {"start_datetime": day, "end_datetime": day + timedelta(days=15)},
-        ),
-        "region rollup, one day (auto -> raw)": (
-            "/api/v1/rollups",
-            {
-                "level": "region",
-                "id": 2,
-                "start_datetime": day,
-                "end_datetime": day + timedelta(hours=23),
-            },
-        ),
-    }
+def _nodes(conn: psycopg.Connection, case: ReadCase) -> list[int]:
+    if case.scope == "one_node":
+        return [YEAR_ENTITIES.node]
+    cursor = conn.execute(
+        "SELECT id FROM grid_node WHERE region_id = %s ORDER BY id", (YEAR_ENTITIES.region,)
+    )
+    return [n for (n,) in cursor]
 
 
-def _iso(params: dict[str, object]) -> dict[str, object]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in params.items()}
-
-
-PLANS = {
-    "latest, one node, one day": ("measures", "latest", 1, timedelta(hours=23), None),
-    "latest, one node, 30 days": ("measures", "latest", 1, timedelta(days=30), None),
-    "as of, one region, 7 days": ("measures", "latest", 3, timedelta(days=7), "asof"),
-}
-
-
-def plans(url: str) -> None:
-    end = year_end()
-    day = end - timedelta(days=40)
-    with psycopg.connect(url, autocommit=True) as conn:
-        for name, (group, name_sql, nodes, width, asof) in PLANS.items():
-            params = {
-                "nodes": list(range(4, 4 + nodes)) if nodes > 1 else [5],
-                "start": day,
-                "end": day + width,
-                "collected": day + timedelta(days=3, hours=13, minutes=30) if asof else None,
-                "limit": 1_000_001,
-            }
-            explain(conn, name, query(group, name_sql), params)
-        recent = end - timedelta(days=2)
-        explain(
-            conn,
-            "latest, one node, one day, in the uncompressed newest chunk",
-            query("measures", "latest"),
-            {
-                "nodes": [5],
-                "start": recent,
-                "end": recent + timedelta(hours=23),
-                "collected": None,
-                "limit": 1_000_001,
-            },
-        )
-        from psycopg import sql  # noqa: PLC0415
-
-        from gridts.rollups.routing import Resolution  # noqa: PLC0415
-        from gridts.rollups.schemas import Level  # noqa: PLC0415
-        from gridts.rollups.service import _from_aggregate, _from_measures  # noqa: PLC0415
-
-        envelope = query("rollups", "envelope")
-        nodes_field = sql.SQL("rows.nodes")
-        _, rows = _from_aggregate(Level.GRID, Resolution.DAY)
-        explain(
-            conn,
-            "grid rollup, one year, grid_1d",
-            envelope.format(rows=rows, nodes=nodes_field),
-            {
-                "ids": [1, 2, 3],
-                "start": end - timedelta(days=365),
-                "end": end,
-                "limit": 1_000_001,
-            },
-        )
-        rows = _from_measures(Level.REGION, Resolution.RAW)
-        explain(
-            conn,
-            "region rollup, one day, raw (from measures)",
-            envelope.format(rows=rows, nodes=nodes_field),
-            {
-                "ids": [2],
-                "nodes": [4, 5, 6],
-                "start": day,
-                "end": day + timedelta(hours=23),
-                "until": day + timedelta(hours=23, seconds=1),
-                "collected": None,
-                "limit": 1_000_001,
-            },
-        )
-
-
-def explain(conn: psycopg.Connection, name: str, statement: object, params: dict) -> None:
-    from psycopg import sql  # noqa: PLC0415
-
-    full = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + statement  # type: ignore[operator]
-    for _ in range(2):  # warm: the second run is shown
-        rows = conn.execute(full, params).fetchall()
+def _print_plan(
+    conn: psycopg.Connection, name: str, statement: sql.Composable, params: dict
+) -> None:  # type: ignore[type-arg]
+    lines = explain(conn, statement, params, runs=2)  # warm: the second run is shown
     print(f"### {name}\n\n```")
-    for (line,) in rows:
-        print(line)
+    print("\n".join(lines))
     print("```\n")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@click.group()
+@click.option("--database-url", envvar="GRIDTS_DATABASE_URL", required=True)
+@click.pass_context
+def main(ctx: click.Context, database_url: str) -> None:
+    """Load a year of the seeds' data set, show plans, time reads over HTTP."""
+    ctx.obj = database_url
 
 
-def latency(url: str, requests: int, server_url: str | None) -> None:
-    if server_url:
-        asyncio.run(_measure(server_url, requests))
-        return
-    settings = Settings.from_env({}, rate_limit_per_minute=0)
-    app = create_app(settings, database_url=url)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        asyncio.run(_measure(f"http://127.0.0.1:{port}", requests))
-    finally:
-        server.should_exit = True
-        thread.join()
-
-
-async def _measure(base: str, requests: int) -> None:
+@main.command()
+@click.pass_obj
+def load(url: str) -> None:
+    """COPY the rows, refresh every rollup, compress chunks older than a week."""
     end = year_end()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with psycopg.connect(url, autocommit=True) as conn:
+        nodes = _hierarchy(conn)
+        started = time.perf_counter()
+        copied = copy_rows(conn, _rows(end - timedelta(hours=HOURS - 1), nodes))
+        print(f"copied {copied} rows in {time.perf_counter() - started:.1f} s")
+        refresh_and_compress(conn, end - timedelta(days=7))
+
+
+@main.command()
+@click.pass_obj
+def plans(url: str) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the main reads, as markdown."""
+    end = year_end()
+    cases = year_cases(end)
+    recent = end - timedelta(days=2)
+    measures = [
+        *((case.name, case) for case in cases[:3]),
+        (
+            "latest, one node, one day, in the uncompressed newest chunk",
+            dataclasses.replace(cases[0], start=recent, end=recent + timedelta(hours=23)),
+        ),
+    ]
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name, case in measures:
+            params = {
+                "nodes": _nodes(conn, case),
+                "start": case.start,
+                "end": case.end,
+                "collected": case.collected,
+                "limit": LIMIT,
+            }
+            _print_plan(conn, name, query("measures", "latest"), params)
+        envelope = query("rollups", "envelope")
+        nodes_field = sql.SQL("rows.nodes")
+        year, region_day = cases[3], cases[5]
+        _, rows = _from_aggregate(Level.GRID, Resolution.DAY)
+        _print_plan(
+            conn,
+            "grid rollup, one year, grid_1d",
+            envelope.format(rows=rows, nodes=nodes_field),
+            {"ids": [1, 2, 3], "start": year.start, "end": year.end, "limit": LIMIT},
+        )
+        _print_plan(
+            conn,
+            "region rollup, one day, raw (from measures)",
+            envelope.format(rows=_from_measures(Level.REGION, Resolution.RAW), nodes=nodes_field),
+            {
+                "ids": [YEAR_ENTITIES.region],
+                "nodes": _nodes(conn, region_day),
+                "start": region_day.start,
+                "end": region_day.end,
+                "until": region_day.end + timedelta(seconds=1),
+                "collected": None,
+                "limit": LIMIT,
+            },
+        )
+
+
+@contextlib.contextmanager
+def _service(url: str, server: str | None) -> Iterator[str]:
+    """The base URL of ``server``, or of a ``gridts serve`` started for the run."""
+    if server:
+        yield server
+        return
+    service = start_service(url)
+    try:
+        yield service.base_url
+    finally:
+        service.stop()
+
+
+def _time(
+    client: httpx.Client, case: ReadCase, requests: int, warmup: int
+) -> tuple[list[float], httpx.Response]:
+    """``requests`` latencies (ms) of ``case`` after ``warmup`` requests, and the last answer."""
+    params = case.params(YEAR_ENTITIES)
+    return timed_gets(client, case.path, params, requests, warmup=warmup, budget=math.inf)
+
+
+server_option = click.option(
+    "--server", help="Time this running service (e.g. `gridts serve`) instead of starting one."
+)
+requests_option = click.option("--requests", default=200, show_default=True, type=int)
+
+
+@main.command()
+@server_option
+@requests_option
+@click.pass_obj
+def latency(url: str, server: str | None, requests: int) -> None:
+    """p50/p99 of each read over HTTP, after 20 warm-up requests (a table on stderr)."""
     report = ["| read | rows | bytes | p50 ms | p99 ms | mean ms |", "|---|---|---|---|---|---|"]
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        for name, (path, params) in cases(end).items():
-            times = []
-            for i in range(requests + 20):
-                started = time.perf_counter()
-                response = await client.get(path, params=_iso(params))
-                elapsed = time.perf_counter() - started
-                response.raise_for_status()
-                if i >= 20:  # the first 20 warm the pool, caches and plans
-                    times.append(elapsed * 1000)
-            body = response.json()
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        _service(url, server) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
+        for case in year_cases(year_end()):
+            times, response = _time(client, case, requests, warmup=20)
             times.sort()
-            p50 = statistics.median(times)
-            p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
             report.append(
-                f"| {name} | {len(body['data'])} | {len(response.content)} | {p50:.1f} | "
-                f"{p99:.1f} | {statistics.fmean(times):.1f} |"
+                f"| {case.name} | {len(response.json()['data'])} | {len(response.content)} | "
+                f"{statistics.median(times):.1f} | {percentile(times, 99):.1f} | "
+                f"{statistics.fmean(times):.1f} |"
             )
     # The service logs every request to stdout; the table goes to stderr, apart from them.
     print("\n".join(report), file=sys.stderr)
 
 
-async def _routing_sweep(base: str, requests: int) -> None:
+@main.command()
+@server_option
+@requests_option
+@click.pass_obj
+def routing(url: str, server: str | None, requests: int) -> None:
     """p50 of one region's rollup at each resolution and width: the figures behind ``auto``."""
     end = year_end()
-    widths = {"1 day": 1, "3 days": 3, "7 days": 7, "31 days": 31, "62 days": 62, "365 days": 365}
     report = [
         "| width | raw p50 ms (rows) | 1h p50 ms (rows) | 1d p50 ms (rows) |",
         "|---|---|---|---|",
     ]
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        for label, days in widths.items():
+    with _service(url, server) as base, httpx.Client(base_url=base, timeout=60) as client:
+        for days in ROUTING_WIDTHS:
             cells = []
-            for resolution in ("raw", "1h", "1d"):
-                params = {
-                    "level": "region",
-                    "id": 2,
-                    "resolution": resolution,
-                    "start_datetime": (end - timedelta(days=days)).isoformat(),
-                    "end_datetime": end.isoformat(),
-                }
-                times = []
-                for i in range(requests + 5):
-                    started = time.perf_counter()
-                    response = await client.get("/api/v1/rollups", params=params)
-                    response.raise_for_status()
-                    if i >= 5:
-                        times.append((time.perf_counter() - started) * 1000)
-                rows = len(response.json()["data"])
-                cells.append(f"{statistics.median(times):.1f} ({rows})")
+            for case in routing_cases(end, days):
+                times, response = _time(client, case, requests, warmup=5)
+                cells.append(f"{statistics.median(times):.1f} ({len(response.json()['data'])})")
+            label = f"{days} day" if days == 1 else f"{days} days"
             report.append(f"| {label} | " + " | ".join(cells) + " |")
     print("\n".join(report), file=sys.stderr)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["load", "plans", "latency", "routing"])
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument(
-        "--server", help="time this running service (e.g. `gridts serve`) instead of in-process"
-    )
-    args = parser.parse_args()
-    url = os.environ["GRIDTS_DATABASE_URL"]
-    if args.step == "load":
-        load(url)
-    elif args.step == "plans":
-        plans(url)
-    elif args.step == "routing":
-        asyncio.run(_routing_sweep(args.server, args.requests))
-    else:
-        with contextlib.suppress(KeyboardInterrupt):
-            latency(url, args.requests, args.server)
 
 
 if __name__ == "__main__":

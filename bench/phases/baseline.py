@@ -1,0 +1,203 @@
+"""Baseline phase: the seeds' plain-PostgreSQL design, loaded with the same rows and timed.
+
+The seeds' tables in their own database; their loader (one INSERT per row, one commit) timed on
+a sample and extrapolated, the rest of the rows COPied so that their queries run on the same data;
+then the seeds' SQL for every read case it has a query for (``seeds_query``), through psycopg
+without HTTP. Each figure completes the gridts figure of the same id with a baseline value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from rich.progress import Progress
+
+from cases import Entities
+from gridts.seeding import batches
+from phases.ingest import BULK, copy_rows
+from phases.reads import repeat
+from phases.storage import AFTER, BEFORE
+
+if TYPE_CHECKING:
+    from cases import ReadCase
+    from gridts.seeding import SeedPlan
+    from gridts.testing.servers import TimescaleServer
+    from presets import Preset
+    from results import Results
+
+SCHEMA = """
+CREATE TABLE Grid (grid_id SERIAL PRIMARY KEY, grid_name VARCHAR(50) UNIQUE NOT NULL);
+CREATE TABLE GridRegion (region_id SERIAL PRIMARY KEY, region_name VARCHAR(50) NOT NULL,
+                         grid_id INT REFERENCES Grid (grid_id));
+CREATE TABLE GridNode (node_id SERIAL PRIMARY KEY, node_name VARCHAR(50) NOT NULL,
+                       region_id INT REFERENCES GridRegion (region_id));
+CREATE TABLE Measures (measure_id SERIAL PRIMARY KEY, node_id INT REFERENCES GridNode (node_id),
+                       timestamp_measured TIMESTAMPTZ NOT NULL,
+                       timestamp_collected TIMESTAMPTZ NOT NULL, value FLOAT NOT NULL);
+CREATE UNIQUE INDEX measures_key ON Measures (node_id, timestamp_measured, timestamp_collected);
+"""
+LATEST = """
+SELECT m.node_id, n.node_name, m.timestamp_measured, m.value
+FROM Measures m JOIN GridNode n ON m.node_id = n.node_id
+WHERE m.timestamp_measured BETWEEN %(start)s AND %(end)s {filter}
+  AND m.timestamp_collected = (
+      SELECT MAX(timestamp_collected) FROM Measures m2
+      WHERE m2.node_id = m.node_id AND m2.timestamp_measured = m.timestamp_measured)
+ORDER BY m.node_id, m.timestamp_measured
+"""
+AS_OF = """
+SELECT m.node_id, n.node_name, m.timestamp_measured, m.value
+FROM Measures m JOIN GridNode n ON m.node_id = n.node_id
+WHERE m.timestamp_measured BETWEEN %(start)s AND %(end)s {filter}
+  AND m.timestamp_collected = %(collected)s
+ORDER BY m.node_id, m.timestamp_measured
+"""
+ROLLUP = """
+SELECT {key}, date_trunc('{unit}', m.timestamp_measured) AS bucket, AVG(m.value), SUM(m.value)
+FROM Measures m JOIN GridNode n ON m.node_id = n.node_id
+JOIN GridRegion gr ON n.region_id = gr.region_id
+WHERE m.timestamp_measured BETWEEN %(start)s AND %(end)s AND {key} = %(entity)s
+  AND m.timestamp_collected = (
+      SELECT MAX(timestamp_collected) FROM Measures m2
+      WHERE m2.node_id = m.node_id AND m2.timestamp_measured = m.timestamp_measured)
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+FIRST_ENTITIES = """
+SELECT (SELECT min(node_id) FROM GridNode), (SELECT min(region_id) FROM GridRegion),
+       (SELECT min(grid_id) FROM Grid)
+"""
+#: The seeds' filter for each scope of a latest / as-of read, and the parameter it takes.
+FILTERS = {
+    "one_node": ("AND m.node_id = %(node)s", "node"),
+    "one_region": ("AND n.region_id = %(region)s", "region"),
+    "all_nodes": ("", None),
+}
+
+
+def seeds_query(case: ReadCase, ids: Entities) -> tuple[str, dict[str, Any]] | None:
+    """The seeds' SQL and parameters answering ``case``; None when they have no such query.
+
+    Latest values by the correlated ``MAX(timestamp_collected)`` subquery, "as of" by an exact
+    match on ``timestamp_collected``, region / grid averages per hour (up to 62 days) or per day
+    by ``GROUP BY`` over the latest values. Forced resolutions and revisions have no equivalent.
+    """
+    params: dict[str, Any] = {"start": case.start, "end": case.end}
+    if case.kind == "rollup":
+        if case.resolution != "auto" or case.level is None:
+            return None
+        key, entity = (
+            ("n.region_id", ids.region) if case.level == "region" else ("gr.grid_id", ids.grid)
+        )
+        unit = "hour" if case.days <= 62 else "day"
+        return ROLLUP.format(key=key, unit=unit), {**params, "entity": entity}
+    if case.kind not in {"latest", "as_of"} or case.scope not in FILTERS:
+        return None
+    condition, entity_key = FILTERS[case.scope]
+    if entity_key is not None:
+        params[entity_key] = getattr(ids, entity_key)
+    if case.kind == "latest":
+        return LATEST.format(filter=condition), params
+    return AS_OF.format(filter=condition), {**params, "collected": case.collected}
+
+
+def measure(
+    server: TimescaleServer, plan: SeedPlan, preset: Preset, cases: list[ReadCase], results: Results
+) -> None:
+    """Load the seeds' tables in ``bench_baseline`` on ``server``, then time their queries."""
+    url = server.create_database("bench_baseline")
+    _load(url, plan, preset, results)
+    _queries(url, preset, cases, results)
+
+
+def _hierarchy(conn: psycopg.Connection, plan: SeedPlan) -> list[int]:
+    conn.execute(SCHEMA)
+    for grid, region, node in plan.names():
+        conn.execute("INSERT INTO Grid (grid_name) VALUES (%s) ON CONFLICT DO NOTHING", (grid,))
+        row = conn.execute(
+            "SELECT region_id FROM GridRegion r JOIN Grid g USING (grid_id) "
+            "WHERE g.grid_name = %s AND r.region_name = %s",
+            (grid, region),
+        ).fetchone()
+        if row is None:
+            row = conn.execute(
+                "INSERT INTO GridRegion (region_name, grid_id) SELECT %s, grid_id FROM Grid "
+                "WHERE grid_name = %s RETURNING region_id",
+                (region, grid),
+            ).fetchone()
+        conn.execute(
+            "INSERT INTO GridNode (node_name, region_id) VALUES (%s, %s)",
+            (node, row[0]),  # type: ignore[index]
+        )
+    return [n for (n,) in conn.execute("SELECT node_id FROM GridNode ORDER BY node_id")]
+
+
+def _load(url: str, plan: SeedPlan, preset: Preset, results: Results) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        ids = _hierarchy(conn, plan)
+    # Streamed: a sample for the seeds' row-by-row load, the rest straight into COPY, so a
+    # 35 M-row preset never holds its rows in memory.
+    records = itertools.chain.from_iterable(batches(plan, ids, 50_000))
+    sample = list(itertools.islice(records, preset.baseline_sample))
+    # The seeds' load: one INSERT per row, one commit at the end; timed on the sample.
+    with psycopg.connect(url) as conn, conn.cursor() as cursor:
+        started = time.perf_counter()
+        for record in sample:
+            cursor.execute(
+                "INSERT INTO Measures (node_id, timestamp_measured, timestamp_collected, value) "
+                "VALUES (%s, %s, %s, %s)",
+                record,
+            )
+        conn.commit()
+        took = time.perf_counter() - started
+    rate = len(sample) / took
+    if (bulk := results.find(BULK)) is not None:
+        bulk.baseline = rate
+    results.add(
+        "baseline.ingest.row_by_row",
+        "baseline ingest, row-by-row INSERTs (the seeds')",
+        rate,
+        "rows/s",
+        higher_is_better=True,
+        note=f"timed on {len(sample):,} rows; the full {plan.rows:,} would take "
+        f"{plan.rows / rate / 60:.0f} min (extrapolated); the rest was loaded by COPY",
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("baseline: COPY the rest", total=plan.rows - len(sample))
+            copy_rows(conn, records, on_rows=lambda n: bar.advance(task, n))
+        conn.execute("VACUUM ANALYZE")
+        size = conn.execute("SELECT pg_total_relation_size('measures')").fetchone()[0]  # type: ignore[index]
+    for figure_id in (AFTER, BEFORE):
+        if (figure := results.find(figure_id)) is not None:
+            figure.baseline = size / plan.rows
+
+
+def _queries(url: str, preset: Preset, cases: list[ReadCase], results: Results) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT set_config('statement_timeout', %s, false)", (f"{preset.baseline_timeout}s",)
+        )
+        row = conn.execute(FIRST_ENTITIES).fetchone()
+        ids = Entities(*row)  # type: ignore[misc]
+        queries = [(case, query) for case in cases if (query := seeds_query(case, ids))]
+        with Progress(transient=True) as bar:
+            task = bar.add_task("baseline: the seeds' queries", total=len(queries))
+            for case, (sql_text, params) in queries:
+                try:
+                    latencies = repeat(
+                        lambda s=sql_text, p=params: conn.execute(s, p).fetchall(),  # type: ignore[misc]
+                        preset.repetitions,
+                        budget=20.0,
+                    )
+                    p50: float | None = statistics.median(latencies)
+                except psycopg.errors.QueryCanceled:
+                    p50 = None
+                if (figure := results.find(case.figure_id("p50"))) is not None:
+                    figure.baseline = p50
+                    if p50 is None:
+                        figure.note += f"; baseline cancelled after {preset.baseline_timeout} s"
+                bar.advance(task)

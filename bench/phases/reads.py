@@ -1,0 +1,171 @@
+"""Reads phase: warm reads over HTTP against a running ``gridts serve``, then a mixed load.
+
+Also how every benchmark times a read (``repeat``, ``percentile``, ``timed_gets``) and shows its
+plan (``explain``): the baseline and the year-scale scripts use the same helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import psycopg
+from psycopg import sql
+from rich.progress import Progress
+
+from cases import Entities
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from cases import ReadCase
+    from gridts.testing.process import ServiceProcess
+    from presets import Preset
+    from results import Results
+
+#: The first node, region and grid of a gridts database: what one-entity reads ask for.
+FIRST_ENTITIES = """
+SELECT (SELECT min(id) FROM grid_node), (SELECT min(id) FROM grid_region),
+       (SELECT min(id) FROM grid)
+"""
+
+
+def repeat(
+    call: Callable[[], object], repetitions: int, *, budget: float = 30.0, warmup: int = 2
+) -> list[float]:
+    """Warm up, then time ``call`` up to ``repetitions`` times within ``budget`` seconds (ms).
+
+    At least three timed runs, however long they take.
+    """
+    for _ in range(warmup):
+        call()
+    latencies: list[float] = []
+    deadline = time.perf_counter() + budget
+    while len(latencies) < repetitions and (len(latencies) < 3 or time.perf_counter() < deadline):
+        started = time.perf_counter()
+        call()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def percentile(ordered: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile of sorted ``ordered``: the nearest rank."""
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed_gets(
+    http: httpx.Client,
+    path: str,
+    params: Mapping[str, Any],
+    repetitions: int,
+    *,
+    warmup: int = 2,
+    budget: float = 30.0,
+) -> tuple[list[float], httpx.Response]:
+    """Latencies (ms) of warm ``GET path?params`` (``repeat``), and the last answer."""
+    last: httpx.Response | None = None
+
+    def get() -> None:
+        nonlocal last
+        response = http.get(path, params=params)
+        response.raise_for_status()
+        last = response
+
+    latencies = repeat(get, repetitions, warmup=warmup, budget=budget)
+    assert last is not None
+    return latencies, last
+
+
+def explain(
+    conn: psycopg.Connection, statement: sql.Composable, params: Mapping[str, Any], runs: int = 1
+) -> list[str]:
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of ``statement``, run ``runs`` times: the last plan."""
+    full = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + statement
+    rows: list[tuple[str]] = []
+    for _ in range(runs):
+        rows = conn.execute(full, params).fetchall()
+    return [line for (line,) in rows]
+
+
+def measure(
+    service: ServiceProcess, url: str, cases: list[ReadCase], preset: Preset, results: Results
+) -> None:
+    """Every case, warm and sequential; then several clients on the mixed cases for a while."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(FIRST_ENTITIES).fetchone()
+    ids = Entities(*row)  # type: ignore[misc]
+    with (
+        Progress(transient=True) as bar,
+        httpx.Client(base_url=service.base_url, timeout=600) as http,
+    ):
+        task = bar.add_task("reads over HTTP", total=len(cases))
+        for case in cases:
+            try:
+                latencies, answer = timed_gets(
+                    http, case.path, case.params(ids), preset.repetitions
+                )
+            except httpx.HTTPError as error:
+                # Reported, not fatal: a benchmark says what happened and goes on.
+                results.add(
+                    case.figure_id("p50"),
+                    case.figure_name("p50"),
+                    None,
+                    "ms",
+                    note=f"failed: {error}"[:200],
+                )
+            else:
+                extra = ""
+                if case.kind == "rollup":
+                    body = answer.json()
+                    extra = f"{body['resolution']} from {body['source']}"
+                _add_latency(results, case, latencies, note=extra)
+            bar.advance(task)
+    mixed = [case for case in cases if case.mixed]
+    count, errors, took = asyncio.run(_mixed(service.base_url, mixed, ids, preset))
+    results.add(
+        "mixed.rate",
+        f"mixed reads, {preset.clients} concurrent clients",
+        count / took,
+        "requests/s",
+        higher_is_better=True,
+        note=f"{count} requests in {took:.1f} s, {errors} errors",
+    )
+    results.add("mixed.errors", "mixed reads, errors", errors, "count")
+
+
+def _add_latency(results: Results, case: ReadCase, latencies: list[float], note: str) -> None:
+    ordered = sorted(latencies)
+    note = f"{len(ordered)} runs" + (f"; {note}" if note else "")
+    results.add(
+        case.figure_id("p50"), case.figure_name("p50"), statistics.median(ordered), "ms", note=note
+    )
+    for p in (95, 99):
+        results.add(
+            case.figure_id(f"p{p}"), case.figure_name(f"p{p}"), percentile(ordered, p), "ms"
+        )
+
+
+async def _mixed(
+    base: str, cases: list[ReadCase], ids: Entities, preset: Preset
+) -> tuple[int, int, float]:
+    requests = [(case.path, case.params(ids)) for case in cases]
+    count = errors = 0
+    deadline = time.perf_counter() + preset.mixed_seconds
+
+    async def client(seed: int) -> None:
+        nonlocal count, errors
+        rng = random.Random(seed)
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            while time.perf_counter() < deadline:
+                path, params = rng.choice(requests)
+                response = await http.get(path, params=params)
+                count += 1
+                errors += response.status_code != 200
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(preset.clients)))
+    return count, errors, time.perf_counter() - started

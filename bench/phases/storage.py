@@ -1,0 +1,134 @@
+"""Storage phase: the continuous aggregates' refreshes, storage per row, and compression.
+
+A full refresh of every rollup; the hypertable's size before and after compressing every chunk;
+then the incremental refreshes after one more hour of data and after a batch of late revisions in
+a compressed chunk. ``refresh_and_compress`` is the same preparation for the year-scale scripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from rich.progress import Progress
+
+from gridts.db.rollups import day_window, refresh_all
+from gridts.ingest.store import store
+
+if TYPE_CHECKING:
+    from gridts.seeding import SeedPlan
+    from results import Results
+
+#: Figure ids of the storage per row (the baseline adds its own to them).
+BEFORE = "storage.before_compression"
+AFTER = "storage.after_compression"
+
+
+def compress_chunks(
+    conn: psycopg.Connection, older_than: datetime | None = None, *, progress: bool = False
+) -> int:
+    """Compress every chunk of ``measures`` (ending before ``older_than``); how many there were."""
+    if older_than is None:
+        found = conn.execute("SELECT show_chunks('measures')")
+    else:
+        found = conn.execute("SELECT show_chunks('measures', older_than => %s)", (older_than,))
+    chunks = [c for (c,) in found]
+    with Progress(transient=True, disable=not progress) as bar:
+        task = bar.add_task("compressing chunks", total=len(chunks))
+        for chunk in chunks:
+            conn.execute("SELECT compress_chunk(%s, if_not_compressed => true)", (chunk,))
+            bar.advance(task)
+    return len(chunks)
+
+
+def refresh_and_compress(conn: psycopg.Connection, older_than: datetime) -> None:
+    """Refresh every rollup, compress chunks older than ``older_than`` as the policy would."""
+    started = time.perf_counter()
+    refresh_all(conn)
+    print(f"refreshed every rollup in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    count = compress_chunks(conn, older_than)
+    print(f"compressed {count} chunks in {time.perf_counter() - started:.1f} s")
+    conn.execute("VACUUM ANALYZE")
+
+
+def measure(url: str, plan: SeedPlan, results: Results) -> None:
+    """Full refresh, storage before and after compression, then the incremental refreshes."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        refresh_all(conn)
+        results.add(
+            "refresh.full",
+            "continuous aggregates: full refresh",
+            time.perf_counter() - started,
+            "s",
+        )
+        conn.execute("VACUUM ANALYZE measures")
+        before = _size(conn)
+        rows = plan.rows
+        results.add(BEFORE, "storage before compression", before / rows, "bytes/row")
+        started = time.perf_counter()
+        compress_chunks(conn, progress=True)
+        took = time.perf_counter() - started
+        after = _size(conn)
+        results.add(
+            AFTER, "storage after compression", after / rows, "bytes/row", note=f"in {took:.1f} s"
+        )
+        results.add(
+            "compression.ratio", "compression ratio", before / after, "x", higher_is_better=True
+        )
+        results.add("compression.seconds", "compression, all chunks", took, "s")
+        nodes = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
+    # One more hour of data after the end, then a day of late revisions a month back.
+    hour = plan.start + plan.span
+    extra = [
+        (node, hour, hour - timedelta(hours=12 - k), 100.0 + k) for node in nodes for k in range(3)
+    ]
+    asyncio.run(_store(url, extra))
+    results.add(
+        "refresh.after_hour",
+        "incremental refresh after one more hour",
+        _refresh_day(url, hour),
+        "s",
+    )
+    day = plan.start + plan.span - timedelta(days=30)
+    rng = random.Random(1)
+    targets = [day + timedelta(hours=h) for h in range(24)]
+    late = [
+        (node, target, target + timedelta(hours=1), round(rng.uniform(50, 150), 3))
+        for node in nodes
+        for target in targets
+        if rng.random() < 0.1
+    ] or [(nodes[0], targets[0], targets[0] + timedelta(hours=1), 1.0)]
+    started = time.perf_counter()
+    asyncio.run(_store(url, late))
+    write = time.perf_counter() - started
+    results.add(
+        "refresh.after_late_revisions",
+        "incremental refresh after late revisions",
+        _refresh_day(url, day),
+        "s",
+        note=f"{len(late)} late revisions of one compressed day, written in {write:.2f} s",
+    )
+
+
+def _refresh_day(url: str, instant: datetime) -> float:
+    """Seconds to refresh every rollup over the day of ``instant`` (on a new connection)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        refresh_all(conn, *day_window(instant, instant))
+        return time.perf_counter() - started
+
+
+async def _store(url: str, rows: list[tuple[Any, ...]]) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await store(conn, rows)
+
+
+def _size(conn: psycopg.Connection) -> float:
+    row = conn.execute("SELECT total_bytes FROM hypertable_detailed_size('measures')").fetchone()
+    return float(row[0]) if row and row[0] else 0.0
