@@ -1,9 +1,9 @@
-"""``/api/v1/accuracy`` at year scale: one region, four leads, the seeds' data set for a year.
+"""``/api/v1/accuracy`` at year scale: one region, four leads, the default data set for a year.
 
     uv run python bench/accuracy_year.py --server-url postgresql://postgres@127.0.0.1:5432/postgres
 
 Creates (or recreates) the database ``bench_accuracy`` on that server, migrates it, writes a year
-of the seeds' data set with ``gridts seed``'s generator (27 nodes, hourly, 3 revisions collected
+of the default data set with ``gridts seed``'s generator (27 nodes, hourly, 3 revisions collected
 12, 11 and 10 hours ahead: 709,560 rows), refreshes the rollups, compresses every chunk but the
 newest (as the compression policy would), starts ``gridts serve`` and times warm requests over
 HTTP. Prints p50/p99 and the plan of the statistics query (EXPLAIN ANALYZE, BUFFERS). The loading
@@ -22,9 +22,9 @@ import psycopg
 
 from gridts.accuracy.schemas import Final
 from gridts.accuracy.service import statement
-from gridts.filters import parse_lead
-from gridts.rollups.schemas import Level
-from gridts.seeding import SeedPlan
+from gridts.dataset import DatasetPlan
+from gridts.reads.leads import parse_lead
+from gridts.reads.levels import Level
 from gridts.testing.process import start_service
 from gridts.testing.servers import TimescaleServer
 from phases.ingest import seed_database
@@ -33,7 +33,7 @@ from phases.storage import refresh_and_compress
 from presets import START
 
 DATABASE = "bench_accuracy"
-PLAN = SeedPlan(start=START, span=timedelta(days=365))
+PLAN = DatasetPlan(start=START, span=timedelta(days=365))
 LEAD_SETS = (["PT1H", "PT12H", "PT24H", "PT48H"], ["PT10H", "PT11H", "PT12H", "PT24H"])
 REGION = 1
 #: Chunks that end before this are compressed: all but the newest, as the policy would.

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from gridts.seeding import SeedPlan
+    from gridts.dataset import DatasetPlan
 
 Kind = Literal["latest", "as_of", "rollup", "revisions"]
 Scope = Literal["one_node", "all_nodes", "one_region", "one_grid", "all_grids"]
@@ -95,10 +95,10 @@ class ReadCase:
         return f"{self.name}: {statistic}"
 
 
-def read_cases(plan: SeedPlan) -> list[ReadCase]:
+def read_cases(plan: DatasetPlan) -> list[ReadCase]:
     """``run.py``'s reads: widths of 1, 30 and 365 days (those the plan spans) ending at its end.
 
-    The baseline times the seeds' SQL for the same cases where it has one (``phases.baseline``).
+    The baseline times the baseline's SQL for the same cases where it has one (``phases.baseline``).
     """
     end = plan.start + plan.span - timedelta(hours=1)
     asof = end - timedelta(days=3, hours=11)

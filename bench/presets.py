@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from gridts.seeding import SeedPlan
+from gridts.dataset import DatasetPlan
 
 #: The first target of every benchmark data set.
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -43,16 +43,16 @@ class Preset:
         """This preset with the sizes given (``None``: keep the preset's)."""
         return dataclasses.replace(self, **{k: v for k, v in sizes.items() if v is not None})
 
-    def plan(self, seed: int = 0) -> SeedPlan:
+    def plan(self, seed: int = 0) -> DatasetPlan:
         """The data set this preset loads (``gridts seed``'s generator, deterministic)."""
-        return SeedPlan(
+        return DatasetPlan(
             grids=self.grids,
             regions_per_grid=self.regions,
             nodes_per_region=self.nodes,
             revisions=self.revisions,
             start=START,
             span=timedelta(days=self.days),
-            seed=seed,
+            random_seed=seed,
         )
 
 

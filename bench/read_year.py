@@ -1,6 +1,6 @@
-"""Year-scale read benchmark: load the seeds' data set, show query plans, time reads over HTTP.
+"""Year-scale read benchmark: load the default data set, show query plans, time reads over HTTP.
 
-The data set is the seeds' shape: 27 nodes (3 grids x 3 regions x 3 nodes), hourly targets for
+The data set is the default shape: 27 nodes (3 grids x 3 regions x 3 nodes), hourly targets for
 one year ending at the current hour, and 3 revisions per target collected 12, 11 and 10 hours
 before it: 709,560 rows. Steps (each a subcommand, against ``GRIDTS_DATABASE_URL`` or
 ``--database-url``, a migrated database that the ``load`` step empties first):
@@ -35,8 +35,8 @@ from psycopg import sql
 
 from cases import ROUTING_WIDTHS, YEAR_ENTITIES, routing_cases, year_cases, year_end
 from gridts.db.queries import query
-from gridts.rollups.routing import Resolution
-from gridts.rollups.schemas import Level
+from gridts.reads.levels import Level
+from gridts.rollups.resolution import Resolution
 from gridts.rollups.service import _from_aggregate, _from_measures
 from gridts.testing.process import start_service
 from phases.ingest import copy_rows
@@ -109,7 +109,7 @@ def _print_plan(
 @click.option("--database-url", envvar="GRIDTS_DATABASE_URL", required=True)
 @click.pass_context
 def main(ctx: click.Context, database_url: str) -> None:
-    """Load a year of the seeds' data set, show plans, time reads over HTTP."""
+    """Load a year of the default data set, show plans, time reads over HTTP."""
     ctx.obj = database_url
 
 

@@ -1,4 +1,4 @@
-"""Year-scale load benchmarks of gridts, side by side with the seeds' plain-PostgreSQL design.
+"""Year-scale load benchmarks of gridts, side by side with the plain-PostgreSQL baseline.
 
     uv run python bench/run.py --preset quick             # a smoke run, under a minute
     uv run python bench/run.py --preset seed              # 27 nodes, hourly, 3 revisions, 1 year
@@ -15,8 +15,8 @@ bar:
 2. the continuous aggregates' full refresh, storage before and after compression, and the
    incremental refreshes after one more hour of data and after a batch of late revisions;
 3. reads over HTTP against a running ``gridts serve`` (warm, repeated) and a mixed read load;
-4. the baseline: the seeds' tables, loaded with the seeds' row-by-row INSERTs for a sample
-   (extrapolated, and said so), then bulk-loaded with the same rows, and the seeds' queries.
+4. the baseline: the baseline's tables, loaded with the baseline's row-by-row INSERTs for a sample
+   (extrapolated, and said so), then bulk-loaded with the same rows, and the baseline's queries.
 
 Output (``--output``, default ``bench/results/<timestamp>/``): ``results.json``, ``report.md``,
 ``latency_by_width.png``, ``ingest_over_time.png``, and a table on the terminal. Speed is never

@@ -1,9 +1,11 @@
-"""Baseline phase: the seeds' plain-PostgreSQL design, loaded with the same rows and timed.
+"""Baseline phase: the plain-PostgreSQL baseline, loaded with the same rows and timed.
 
-The seeds' tables in their own database; their loader (one INSERT per row, one commit) timed on
-a sample and extrapolated, the rest of the rows COPied so that their queries run on the same data;
-then the seeds' SQL for every read case it has a query for (``seeds_query``), through psycopg
-without HTTP. Each figure completes the gridts figure of the same id with a baseline value.
+The baseline is the design the users' documents describe (plain tables, one INSERT per row,
+a FastAPI endpoint's SQL). Its tables live in their own database; its loader is timed on a
+sample and extrapolated, the rest of the rows are COPied so that its queries run on the same
+data; then its SQL runs for every read case it has a query for (``baseline_query``), through
+psycopg without HTTP. Each figure completes the gridts figure of the same id with a baseline
+value.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ import psycopg
 from rich.progress import Progress
 
 from cases import Entities
-from gridts.seeding import batches
+from gridts.dataset import batches
 from phases.ingest import BULK, copy_rows
 from phases.reads import repeat
 from phases.storage import AFTER, BEFORE
 
 if TYPE_CHECKING:
     from cases import ReadCase
-    from gridts.seeding import SeedPlan
+    from gridts.dataset import DatasetPlan
     from gridts.testing.servers import TimescaleServer
     from presets import Preset
     from results import Results
@@ -70,7 +72,7 @@ FIRST_ENTITIES = """
 SELECT (SELECT min(node_id) FROM GridNode), (SELECT min(region_id) FROM GridRegion),
        (SELECT min(grid_id) FROM Grid)
 """
-#: The seeds' filter for each scope of a latest / as-of read, and the parameter it takes.
+#: The baseline's filter for each scope of a latest / as-of read, and the parameter it takes.
 FILTERS = {
     "one_node": ("AND m.node_id = %(node)s", "node"),
     "one_region": ("AND n.region_id = %(region)s", "region"),
@@ -78,8 +80,8 @@ FILTERS = {
 }
 
 
-def seeds_query(case: ReadCase, ids: Entities) -> tuple[str, dict[str, Any]] | None:
-    """The seeds' SQL and parameters answering ``case``; None when they have no such query.
+def baseline_query(case: ReadCase, ids: Entities) -> tuple[str, dict[str, Any]] | None:
+    """The baseline's SQL and parameters answering ``case``; None when they have no such query.
 
     Latest values by the correlated ``MAX(timestamp_collected)`` subquery, "as of" by an exact
     match on ``timestamp_collected``, region / grid averages per hour (up to 62 days) or per day
@@ -105,15 +107,19 @@ def seeds_query(case: ReadCase, ids: Entities) -> tuple[str, dict[str, Any]] | N
 
 
 def measure(
-    server: TimescaleServer, plan: SeedPlan, preset: Preset, cases: list[ReadCase], results: Results
+    server: TimescaleServer,
+    plan: DatasetPlan,
+    preset: Preset,
+    cases: list[ReadCase],
+    results: Results,
 ) -> None:
-    """Load the seeds' tables in ``bench_baseline`` on ``server``, then time their queries."""
+    """Load the baseline's tables in ``bench_baseline`` on ``server``, then time their queries."""
     url = server.create_database("bench_baseline")
     _load(url, plan, preset, results)
     _queries(url, preset, cases, results)
 
 
-def _hierarchy(conn: psycopg.Connection, plan: SeedPlan) -> list[int]:
+def _hierarchy(conn: psycopg.Connection, plan: DatasetPlan) -> list[int]:
     conn.execute(SCHEMA)
     for grid, region, node in plan.names():
         conn.execute("INSERT INTO Grid (grid_name) VALUES (%s) ON CONFLICT DO NOTHING", (grid,))
@@ -135,14 +141,14 @@ def _hierarchy(conn: psycopg.Connection, plan: SeedPlan) -> list[int]:
     return [n for (n,) in conn.execute("SELECT node_id FROM GridNode ORDER BY node_id")]
 
 
-def _load(url: str, plan: SeedPlan, preset: Preset, results: Results) -> None:
+def _load(url: str, plan: DatasetPlan, preset: Preset, results: Results) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         ids = _hierarchy(conn, plan)
-    # Streamed: a sample for the seeds' row-by-row load, the rest straight into COPY, so a
+    # Streamed: a sample for the baseline's row-by-row load, the rest straight into COPY, so a
     # 35 M-row preset never holds its rows in memory.
     records = itertools.chain.from_iterable(batches(plan, ids, 50_000))
     sample = list(itertools.islice(records, preset.baseline_sample))
-    # The seeds' load: one INSERT per row, one commit at the end; timed on the sample.
+    # The baseline's load: one INSERT per row, one commit at the end; timed on the sample.
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
         started = time.perf_counter()
         for record in sample:
@@ -158,7 +164,7 @@ def _load(url: str, plan: SeedPlan, preset: Preset, results: Results) -> None:
         bulk.baseline = rate
     results.add(
         "baseline.ingest.row_by_row",
-        "baseline ingest, row-by-row INSERTs (the seeds')",
+        "baseline ingest, row-by-row INSERTs (the baseline's loader)",
         rate,
         "rows/s",
         higher_is_better=True,
@@ -183,9 +189,9 @@ def _queries(url: str, preset: Preset, cases: list[ReadCase], results: Results) 
         )
         row = conn.execute(FIRST_ENTITIES).fetchone()
         ids = Entities(*row)  # type: ignore[misc]
-        queries = [(case, query) for case in cases if (query := seeds_query(case, ids))]
+        queries = [(case, query) for case in cases if (query := baseline_query(case, ids))]
         with Progress(transient=True) as bar:
-            task = bar.add_task("baseline: the seeds' queries", total=len(queries))
+            task = bar.add_task("baseline: the baseline's queries", total=len(queries))
             for case, (sql_text, params) in queries:
                 try:
                     latencies = repeat(

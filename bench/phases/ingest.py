@@ -16,9 +16,9 @@ import msgspec
 import psycopg
 from psycopg import sql
 
+from gridts.dataset import DatasetPlan, batches
 from gridts.db import migrations
-from gridts.ingest.seed import SeedReport, write_seed
-from gridts.seeding import SeedPlan, batches
+from gridts.ingest.bulk import BulkReport, write_dataset
 from gridts.settings import Settings
 
 if TYPE_CHECKING:
@@ -40,17 +40,17 @@ _COPY = sql.SQL(
 
 def seed_database(
     url: str,
-    plan: SeedPlan,
+    plan: DatasetPlan,
     *,
     progress: bool = False,
     on_batch: Callable[[int], None] | None = None,
-) -> SeedReport:
+) -> BulkReport:
     """Migrate the database at ``url`` and write ``plan``'s rows with ``gridts seed``'s writer.
 
     Two connections, as ``gridts seed`` (one leaves a core idle).
     """
     migrations.upgrade(url, Settings.from_env({}))
-    return asyncio.run(write_seed(url, plan, jobs=2, progress=progress, on_batch=on_batch))
+    return asyncio.run(write_dataset(url, plan, jobs=2, progress=progress, on_batch=on_batch))
 
 
 def copy_rows(
@@ -75,7 +75,7 @@ def copy_rows(
     return count
 
 
-def bulk(url: str, plan: SeedPlan, results: Results) -> None:
+def bulk(url: str, plan: DatasetPlan, results: Results) -> None:
     """Migrate, then time ``plan`` through the bulk path, two connections (the ingest curve)."""
     started = time.perf_counter()
     done = 0
@@ -97,11 +97,11 @@ def bulk(url: str, plan: SeedPlan, results: Results) -> None:
 
 
 def over_http(
-    url: str, service: ServiceProcess, plan: SeedPlan, preset: Preset, results: Results
+    url: str, service: ServiceProcess, plan: DatasetPlan, preset: Preset, results: Results
 ) -> None:
     """Post a further span of the same nodes as JSON, then as CSV, from several clients."""
     for number, kind in enumerate(("json", "csv")):
-        sample = SeedPlan(
+        sample = DatasetPlan(
             grids=plan.grids,
             regions_per_grid=plan.regions_per_grid,
             nodes_per_region=plan.nodes_per_region,

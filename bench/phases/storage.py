@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from rich.progress import Progress
 
-from gridts.db.rollups import day_window, refresh_all
 from gridts.ingest.store import store
+from gridts.refresh import day_window, refresh_all
 
 if TYPE_CHECKING:
-    from gridts.seeding import SeedPlan
+    from gridts.dataset import DatasetPlan
     from results import Results
 
 #: Figure ids of the storage per row (the baseline adds its own to them).
@@ -56,7 +56,7 @@ def refresh_and_compress(conn: psycopg.Connection, older_than: datetime) -> None
     conn.execute("VACUUM ANALYZE")
 
 
-def measure(url: str, plan: SeedPlan, results: Results) -> None:
+def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     """Full refresh, storage before and after compression, then the incremental refreshes."""
     with psycopg.connect(url, autocommit=True) as conn:
         started = time.perf_counter()
