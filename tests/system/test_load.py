@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from plugins.live_server import LiveServer, report_figure
+from plugins.live_server import report_figure
+from support.db import make_hierarchy
+from support.wire import measure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import psycopg
+
+    from gridts.testing.process import ServiceProcess
 
 CLIENTS = 8
 SECONDS = 8.0
@@ -28,7 +32,9 @@ MAX_REQUESTS_PER_CLIENT = 2_000
 T0 = datetime(2027, 8, 1, tzinfo=UTC)
 
 
-async def _client(server: LiveServer, number: int, node_ids: list[int]) -> tuple[list[float], int]:
+async def _client(
+    server: ServiceProcess, number: int, node_ids: list[int]
+) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + SECONDS
@@ -43,12 +49,7 @@ async def _client(server: LiveServer, number: int, node_ids: list[int]) -> tuple
                 response = await client.post(
                     "/api/v1/measures",
                     json=[
-                        {
-                            "node_id": node,
-                            "timestamp_measured": target.isoformat(),
-                            "timestamp_collected": (target - timedelta(hours=h)).isoformat(),
-                            "value": float(i + h),
-                        }
+                        measure(node, target, target - timedelta(hours=h), float(i + h))
                         for h in (12, 11, 10)
                     ],
                 )
@@ -69,17 +70,9 @@ async def _client(server: LiveServer, number: int, node_ids: list[int]) -> tuple
 
 
 def test_mixed_load_has_no_errors(
-    conn: psycopg.Connection, live_server: Callable[..., LiveServer]
+    conn: psycopg.Connection, live_server: Callable[..., ServiceProcess]
 ) -> None:
-    conn.execute("INSERT INTO grid (name) VALUES ('G')")
-    conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-    node_ids = [
-        row[0]
-        for row in conn.execute(
-            "INSERT INTO grid_node (region_id, name) SELECT r.id, 'N' || n "
-            "FROM grid_region r, generate_series(1, 4) n RETURNING id"
-        )
-    ]
+    node_ids = make_hierarchy(conn, {"G": {"R": ["N1", "N2", "N3", "N4"]}}).nodes
     server = live_server()
 
     async def run() -> list[tuple[list[float], int]]:

@@ -19,13 +19,15 @@ import httpx
 import psycopg
 import pytest
 
-from plugins.live_server import LiveServer, report_figure
-from plugins.timescaledb import make_nodes
+from plugins.live_server import report_figure
+from support.db import make_hierarchy
+from support.wire import measure
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from plugins.timescaledb import TimescaleServer
+    from gridts.testing.process import ServiceProcess
+    from gridts.testing.servers import TimescaleServer
 
 ROWS_PER_BATCH = 50
 T0 = datetime(2027, 6, 1, tzinfo=UTC)
@@ -33,21 +35,17 @@ T0 = datetime(2027, 6, 1, tzinfo=UTC)
 
 def _batch(node_id: int, number: int) -> list[dict[str, object]]:
     first = T0 + timedelta(hours=number * ROWS_PER_BATCH)
+    targets = [first + timedelta(hours=i) for i in range(ROWS_PER_BATCH)]
     return [
-        {
-            "node_id": node_id,
-            "timestamp_measured": (first + timedelta(hours=i)).isoformat(),
-            "timestamp_collected": (first + timedelta(hours=i) - timedelta(hours=12)).isoformat(),
-            "value": float(number * 1000 + i),
-        }
-        for i in range(ROWS_PER_BATCH)
+        measure(node_id, target, target - timedelta(hours=12), float(number * 1000 + i))
+        for i, target in enumerate(targets)
     ]
 
 
 class Writer(threading.Thread):
     """Posts batch after batch; each batch is retried until acknowledged."""
 
-    def __init__(self, server: LiveServer, node_id: int) -> None:
+    def __init__(self, server: ServiceProcess, node_id: int) -> None:
         super().__init__(daemon=True)
         self.server, self.node_id = server, node_id
         self.stop = threading.Event()
@@ -95,12 +93,12 @@ def test_acknowledged_writes_survive_a_database_crash(
     db: str,
     conn: psycopg.Connection,
     timescale_server: TimescaleServer,
-    live_server: Callable[..., LiveServer],
+    live_server: Callable[..., ServiceProcess],
 ) -> None:
     cluster = timescale_server.cluster
     if cluster is None:
         pytest.fail("the fault test needs the local cluster (set no GRIDTS_TEST_DATABASE_URL)")
-    node = make_nodes(conn)
+    node = tuple(make_hierarchy(conn, {"G": {"R": ["N1"]}}).nodes)
     conn.close()
 
     server = live_server(GRIDTS_POOL_TIMEOUT="1")

@@ -1,38 +1,30 @@
-"""``/api/v1/grids``, ``/regions``, ``/nodes`` through HTTP against the real database."""
+"""``/api/v1/grids``, ``/regions``, ``/nodes`` (``gridts.hierarchy``) through HTTP against the
+real database: CRUD, parent filters, and the 409/422/404 rules.
+
+These tests build their hierarchies over HTTP (``make``), since that is what they test; every
+other test builds one with ``support.db.make_hierarchy``.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from litestar.testing import TestClient
 
-from gridts.app import create_app
 from gridts.db.rollups import refresh_all
-from plugins.live_server import API_KEY
+from support.wire import AUTH
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import psycopg
     from litestar import Litestar
+    from litestar.testing import TestClient
 
-    from gridts.settings import Settings
-
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 T0 = datetime(2030, 7, 1, tzinfo=UTC)
 
 
-@pytest.fixture
-def client(db: str, test_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    settings = dataclasses.replace(test_settings, api_keys=API_KEY, rate_limit_per_minute=0)
-    with TestClient(create_app(settings, database_url=db)) as client:
-        yield client
-
-
 def make(client: TestClient[Litestar], path: str, **body: Any) -> dict[str, Any]:
+    """Create a grid, region or node through the API (asserting the 201); its JSON."""
     response = client.post(f"/api/v1/{path}", json=body, headers=AUTH)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()

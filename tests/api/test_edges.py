@@ -1,26 +1,20 @@
-"""Bad and odd input, systematically: SQL-looking strings, extreme ids, timestamps at the edges."""
+"""Bad and odd input across every endpoint, systematically: SQL-looking strings, extreme ids,
+timestamps at the edges of time, leap seconds, DST (one module, since no endpoint owns these)."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from litestar.testing import TestClient
 
-from gridts.app import create_app
-from plugins.live_server import API_KEY
+from support.wire import AUTH
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import psycopg
     from litestar import Litestar
+    from litestar.testing import TestClient
 
-    from gridts.settings import Settings
-
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 SQLISH = [
     "1; DROP TABLE measures; --",
     "1' OR '1'='1",
@@ -36,13 +30,6 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("/api/v1/regions", {}),
     ("/api/v1/nodes", {}),
 ]
-
-
-@pytest.fixture
-def client(db: str, test_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    settings = dataclasses.replace(test_settings, api_keys=API_KEY, rate_limit_per_minute=0)
-    with TestClient(create_app(settings, database_url=db)) as client:
-        yield client
 
 
 def _tables_intact(conn: psycopg.Connection) -> tuple[Any, ...]:
