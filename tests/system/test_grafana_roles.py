@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -24,6 +24,8 @@ from support.db import connect_as
 from support.paths import ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from gridts.settings import Settings
     from gridts.testing.servers import TimescaleServer
 
@@ -121,10 +123,22 @@ def test_grafana_logs_in_read_only(seeded: str) -> None:
 # gridts_api: what the service does, and no more.
 
 
-def test_api_ingests_through_a_temporary_table(seeded: str) -> None:
+@pytest.fixture
+def cleaned_up(seeded: str) -> Iterator[datetime]:
+    """A target 40 days after the data set, whose rows and queued windows go in ``finally``."""
+    at = T0 + timedelta(days=40)
+    try:
+        yield at
+    finally:
+        with psycopg.connect(seeded, autocommit=True) as conn:
+            conn.execute("DELETE FROM rollup_refresh_queue")
+            conn.execute("DELETE FROM measures WHERE timestamp_measured = %s", (at,))
+
+
+def test_api_ingests_through_a_temporary_table(seeded: str, cleaned_up: datetime) -> None:
     staging = (ROOT / "sql/queries/ingest/staging.sql").read_text(encoding="utf-8")
     insert = (ROOT / "sql/queries/ingest/insert.sql").read_text(encoding="utf-8")
-    at = T0 + timedelta(days=40)
+    at = cleaned_up
     with connect_as(seeded, "gridts_api") as conn:
         node = conn.execute("SELECT min(id) FROM grid_node").fetchone()
         assert node is not None
@@ -151,6 +165,7 @@ def test_api_ingests_through_a_temporary_table(seeded: str) -> None:
         for view in ROLLUPS:
             conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier(view)))
         conn.execute("SELECT id FROM rollup_refresh_queue").fetchall()
+        # gridts_api may empty the queue (the fixture does it again, as the owner, if this fails).
         conn.execute("DELETE FROM rollup_refresh_queue")
         conn.execute("DELETE FROM measures WHERE timestamp_measured = %s", (at,))
 
@@ -195,22 +210,33 @@ def test_api_cannot(seeded: str, statement: str) -> None:
         conn.execute(statement)
 
 
+_REFRESH_JOBS = (
+    "FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'"
+)
+
+
+@pytest.fixture
+def refresh_schedule_restored(seeded: str) -> Iterator[None]:
+    """Put the refresh policies' next run an hour away in ``finally``: other tests refresh by
+    hand and need no company."""
+    try:
+        yield
+    finally:
+        with psycopg.connect(seeded, autocommit=True) as conn:
+            conn.execute(
+                "SELECT alter_job(job_id, next_start => now() + interval '1 hour') " + _REFRESH_JOBS
+            )
+
+
+@pytest.mark.usefixtures("refresh_schedule_restored")
 def test_api_can_ask_for_a_refresh_which_runs_as_the_owner(seeded: str) -> None:
     with connect_as(seeded, "gridts_api") as conn:
         asked = conn.execute("SELECT gridts_request_refresh()").fetchone()
     assert asked == (len(ROLLUPS),)
     with psycopg.connect(seeded, autocommit=True) as conn:
         soon = conn.execute(
-            "SELECT count(*) FROM timescaledb_information.jobs "
-            "WHERE proc_name = 'policy_refresh_continuous_aggregate' "
-            "AND next_start <= now() + interval '1 minute'"
+            "SELECT count(*) " + _REFRESH_JOBS + " AND next_start <= now() + interval '1 minute'"
         ).fetchone()
-        # Put the schedule back: other tests refresh by hand and need no company.
-        conn.execute(
-            "SELECT alter_job(job_id, next_start => now() + interval '1 hour') "
-            "FROM timescaledb_information.jobs "
-            "WHERE proc_name = 'policy_refresh_continuous_aggregate'"
-        )
     assert soon == (len(ROLLUPS),)
 
 
