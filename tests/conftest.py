@@ -2,17 +2,19 @@
 
 The TimescaleDB fixtures live in ``plugins/timescaledb.py``, the ``gridts serve`` ones in
 ``plugins/live_server.py``; here are the app under test (``app_settings``, ``make_client``,
-``client``) and the Hypothesis profile.
+``client``) and the Hypothesis profiles.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
+import secrets
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, core, settings
 from litestar.testing import TestClient
 
 from gridts.app import create_app
@@ -36,7 +38,32 @@ settings.register_profile(
     max_examples=100,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-settings.load_profile("gridts")
+# CI keeps no example database between runs: a failure prints the @reproduce_failure blob that
+# replays it, and the run's seed (chosen below, shown in the header) replays the whole run.
+settings.register_profile("ci", settings.get_profile("gridts"), print_blob=True)
+IN_CI = bool(os.environ.get("CI")) or os.environ.get("GRIDTS_REQUIRE_TIMESCALEDB") == "1"
+settings.load_profile("ci" if IN_CI else "gridts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, run Hypothesis from one seed this run chose, unless ``--hypothesis-seed`` gave one."""
+    if IN_CI and config.getoption("--hypothesis-seed", None) is None:
+        core.global_force_seed = secrets.randbits(32)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say which seed to pass to replay this run's Hypothesis examples."""
+    seed = config.getoption("--hypothesis-seed", None) or core.global_force_seed
+    if seed is None:
+        return None
+    return f"hypothesis seed {seed}: replay with --hypothesis-seed={seed}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the seed after failures, where CI logs are read."""
+    seed = core.global_force_seed
+    if seed is not None and terminalreporter.stats.get("failed"):
+        terminalreporter.write_line(f"hypothesis seed {seed}: replay with --hypothesis-seed={seed}")
 
 
 @pytest.fixture
