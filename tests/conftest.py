@@ -1,8 +1,34 @@
-"""Test configuration: the TimescaleDB fixtures live in one plugin, ``plugins/timescaledb.py``."""
+"""Test configuration shared by every kind of test.
 
-from hypothesis import HealthCheck, settings
+The TimescaleDB fixtures live in ``plugins/timescaledb.py``, the ``gridts serve`` ones in
+``plugins/live_server.py``; here are the app under test (``app_settings``, ``make_client``,
+``client``) and the Hypothesis profiles.
+"""
 
-pytest_plugins = ["plugins.timescaledb", "plugins.live_server"]
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import HealthCheck, core, settings
+from litestar.testing import TestClient
+
+from gridts.app import create_app
+from gridts.testing.process import API_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from litestar import Litestar
+
+    from gridts.settings import Settings
+    from support.wire import ClientFactory
+
+pytest_plugins = ["pytester", "plugins.timescaledb", "plugins.live_server"]
 
 # Each example writes to a real database: no per-example deadline, and fixtures are reset
 # inside the test body, so the function-scoped fixture warning does not apply.
@@ -12,4 +38,59 @@ settings.register_profile(
     max_examples=100,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-settings.load_profile("gridts")
+# CI keeps no example database between runs: a failure prints the @reproduce_failure blob that
+# replays it, and the run's seed (chosen below, shown in the header) replays the whole run.
+settings.register_profile("ci", settings.get_profile("gridts"), print_blob=True)
+IN_CI = bool(os.environ.get("CI")) or os.environ.get("GRIDTS_REQUIRE_TIMESCALEDB") == "1"
+settings.load_profile("ci" if IN_CI else "gridts")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, run Hypothesis from one seed this run chose, unless ``--hypothesis-seed`` gave one."""
+    if IN_CI and config.getoption("--hypothesis-seed", None) is None:
+        core.global_force_seed = secrets.randbits(32)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say which seed to pass to replay this run's Hypothesis examples."""
+    seed = config.getoption("--hypothesis-seed", None) or core.global_force_seed
+    if seed is None:
+        return None
+    return f"hypothesis seed {seed}: replay with --hypothesis-seed={seed}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the seed after failures, where CI logs are read."""
+    seed = core.global_force_seed
+    if seed is not None and terminalreporter.stats.get("failed"):
+        terminalreporter.write_line(f"hypothesis seed {seed}: replay with --hypothesis-seed={seed}")
+
+
+@pytest.fixture
+def app_settings(test_settings: Settings) -> Settings:
+    """Settings of the app under test: the test key accepted, no rate limit.
+
+    The rate limit is under test in one place only (which asks for it); property tests send
+    thousands of requests a minute. A module overrides this fixture to change a setting for all
+    its tests; ``make_client`` changes it for one.
+    """
+    return dataclasses.replace(test_settings, api_keys=(API_KEY,), rate_limit_per_minute=0)
+
+
+@pytest.fixture
+def make_client(db: str, app_settings: Settings) -> Iterator[ClientFactory]:
+    """``make_client(**overrides)``: a started ``TestClient`` over ``create_app`` on the emptied
+    database, with ``app_settings`` changed by ``overrides``; closed after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def make(**overrides: Any) -> TestClient[Litestar]:
+            app = create_app(dataclasses.replace(app_settings, **overrides), database_url=db)
+            return stack.enter_context(TestClient(app))
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> TestClient[Litestar]:
+    """A client of the app with ``app_settings``."""
+    return make_client()

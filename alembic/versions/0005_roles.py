@@ -27,6 +27,7 @@ depends_on = None
 
 def upgrade() -> None:
     apply_sql_file("0005_roles.up.sql")
+    apply_sql_file("0005_request_refresh.up.sql")  # dropped by 0006
 
 
 def downgrade() -> None:

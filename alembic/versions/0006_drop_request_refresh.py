@@ -17,4 +17,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    apply_sql_file("0006_drop_request_refresh.down.sql")
+    apply_sql_file("0005_request_refresh.up.sql")  # the function as 0005 created it

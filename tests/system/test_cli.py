@@ -1,10 +1,12 @@
-"""The ``gridts`` command: migrate and refresh against a configured or an embedded database."""
+"""The ``gridts`` command (``gridts.cli``): migrate, refresh and seed against a configured or an
+embedded database, and a plain message when the server lacks the extension."""
 
 from __future__ import annotations
 
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -13,18 +15,20 @@ from click.testing import CliRunner
 from gridts.cli import main
 from gridts.db.url import local_cluster
 from gridts.settings import Settings
-from plugins.timescaledb import TimescaleServer, create_database, free_port
+from gridts.testing.ports import free_port
+from support.db import make_hierarchy
+
+if TYPE_CHECKING:
+    from gridts.testing.servers import TimescaleServer
 
 
 def test_migrate_then_refresh_materialises_the_rollups(timescale_server: TimescaleServer) -> None:
-    url = create_database(timescale_server, "gridts_test_cli")
+    url = timescale_server.create_database("gridts_test_cli")
     runner = CliRunner()
     migrated = runner.invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url})
     assert migrated.exit_code == 0, migrated.output
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("INSERT INTO grid (name) VALUES ('G')")
-        conn.execute("INSERT INTO grid_region (grid_id, name) SELECT id, 'R' FROM grid")
-        conn.execute("INSERT INTO grid_node (region_id, name) SELECT id, 'N' FROM grid_region")
+        make_hierarchy(conn, {"G": {"R": ["N"]}})
         conn.execute(
             "INSERT INTO measures SELECT n.id, %s, %s, 42.0 FROM grid_node n",
             (datetime(2027, 5, 1, 10, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC)),
@@ -103,7 +107,7 @@ def test_seed_writes_the_seeds_data_set_once_and_deterministically(
     timescale_server: TimescaleServer,
 ) -> None:
     runner = CliRunner()
-    urls = [create_database(timescale_server, f"gridts_test_seed_{i}") for i in (1, 2)]
+    urls = [timescale_server.create_database(f"gridts_test_seed_{i}") for i in (1, 2)]
     for url in urls:
         assert runner.invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url}).exit_code == 0
     args = [*SEED_ARGS, "--resolution", "15", "--seed", "7", "--start", "2026-03-28"]
@@ -145,7 +149,7 @@ def test_seed_writes_the_seeds_data_set_once_and_deterministically(
 
 
 def test_seeded_values_look_like_a_grid(timescale_server: TimescaleServer) -> None:
-    url = create_database(timescale_server, "gridts_test_seed_shape")
+    url = timescale_server.create_database("gridts_test_seed_shape")
     runner = CliRunner()
     assert runner.invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url}).exit_code == 0
     result = runner.invoke(main, ["seed", "--weeks", "1"], env={"GRIDTS_DATABASE_URL": url})

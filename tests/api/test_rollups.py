@@ -1,4 +1,5 @@
-"""``GET /api/v1/rollups`` against the reference model, at every level and resolution.
+"""``GET /api/v1/rollups`` (``gridts.rollups``) against the reference model, at every level and
+resolution; and the ``resolution=auto`` routing as the answer reports it.
 
 Each example is checked four times: with nothing materialised (every continuous aggregate
 answers in real time from raw data), with only the first day refreshed (materialised rows below
@@ -9,7 +10,6 @@ computed from the raw revisions and must not change with refreshes.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,34 +18,21 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from litestar.testing import TestClient
 
-import reference
-from gridts.app import create_app
-from gridts.db.rollups import day_window, refresh_all
+from gridts.refresh import day_window, refresh_all
 from gridts.rollups.schemas import RollupPage
-from histories import History, compress_all, histories, instants, load, ranges
-from plugins.timescaledb import reset_database
+from support import reference
+from support.db import compress_all, make_hierarchy
+from support.histories import History, histories, instants, ranges, reload
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import psycopg
     from litestar import Litestar
-
-    from gridts.settings import Settings
+    from litestar.testing import TestClient
 
 LEVELS = ("node", "region", "grid")
 RESOLUTIONS = ("raw", "1h", "1d")
 UNKNOWN = 99
-
-
-@pytest.fixture
-def client(db: str, test_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    # Property tests send thousands of requests a minute; the rate limit is not under test.
-    unlimited = dataclasses.replace(test_settings, rate_limit_per_minute=0)
-    with TestClient(create_app(unlimited, database_url=db)) as client:
-        yield client
 
 
 def entities(history: History, level: str) -> list[int]:
@@ -82,17 +69,12 @@ def get_rollup(client: TestClient[Litestar], query: dict[str, Any]) -> RollupPag
 @settings(max_examples=80)
 @given(data=st.data(), history=histories())
 def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
-    db: str,
-    conn: psycopg.Connection,
-    client: TestClient[Litestar],
-    data: st.DataObject,
-    history: History,
+    conn: psycopg.Connection, client: TestClient[Litestar], data: st.DataObject, history: History
 ) -> None:
-    reset_database(db)
     history.materialise()
-    load(conn, history)
-    start, end = data.draw(st.composite(ranges)(history))
-    as_of = data.draw(st.composite(instants)(history))
+    reload(conn, history)
+    start, end = data.draw(ranges(history))
+    as_of = data.draw(instants(history))
     chosen = {
         level: data.draw(
             st.none() | st.lists(st.sampled_from([*entities(history, level), UNKNOWN]), min_size=1)
@@ -153,9 +135,8 @@ T0 = datetime(2024, 3, 4, tzinfo=UTC)
 
 
 def seed(conn: psycopg.Connection) -> None:
-    conn.execute("INSERT INTO grid (id, name) VALUES (1, 'g')")
-    conn.execute("INSERT INTO grid_region (id, grid_id, name) VALUES (1, 1, 'r')")
-    conn.execute("INSERT INTO grid_node (id, region_id, name) VALUES (1, 1, 'a'), (2, 1, 'b')")
+    """Nodes 1 and 2 of region 1, grid 1: hourly values 10 and 20 for 100 days from T0."""
+    make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "a"), (2, "b")]}})
     conn.execute(
         "INSERT INTO measures SELECT n, t, t - interval '1 hour', n * 10 "
         "FROM generate_series(1, 2) n, "

@@ -1,8 +1,9 @@
-"""``GET /api/v1/measures`` (latest, as of) and ``/measures/revisions`` against the model."""
+"""``GET /api/v1/measures`` (latest, as of) and ``/measures/revisions`` (``gridts.measures``)
+against the reference model, before and after refresh and compression; and their parameter rules.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -10,36 +11,22 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from litestar.testing import TestClient
 
-import reference
-from gridts.app import create_app
-from gridts.db.rollups import refresh_all
 from gridts.measures.schemas import MeasurePage
-from histories import History, compress_all, histories, instants, load, node_name, ranges
-from plugins.timescaledb import reset_database
+from gridts.refresh import refresh_all
+from support import reference
+from support.db import compress_all, make_hierarchy
+from support.histories import History, histories, instants, node_name, ranges, reload
+from support.wire import iso_instant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     import psycopg
     from litestar import Litestar
+    from litestar.testing import TestClient
 
-    from gridts.settings import Settings
+    from support.wire import ClientFactory
 
 UNKNOWN = 99
-
-
-@pytest.fixture
-def client(db: str, test_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    # Property tests send thousands of requests a minute; the rate limit is not under test.
-    unlimited = dataclasses.replace(test_settings, rate_limit_per_minute=0)
-    with TestClient(create_app(unlimited, database_url=db)) as client:
-        yield client
-
-
-def iso(ts: datetime) -> str:
-    return ts.isoformat()
 
 
 @st.composite
@@ -70,7 +57,12 @@ def selected(history: History, filters: dict[str, list[int]]) -> set[int]:
 
 
 def params(start: datetime, end: datetime, filters: dict[str, Any], **more: Any) -> dict[str, Any]:
-    return {"start_datetime": iso(start), "end_datetime": iso(end), **filters, **more}
+    return {
+        "start_datetime": iso_instant(start),
+        "end_datetime": iso_instant(end),
+        **filters,
+        **more,
+    }
 
 
 def as_rows(page: MeasurePage) -> list[tuple[int, str, datetime, datetime, float]]:
@@ -98,23 +90,25 @@ def get_page(client: TestClient[Litestar], path: str, query: dict[str, Any]) -> 
     return msgspec.json.decode(response.content, type=MeasurePage)
 
 
+def loaded_query(
+    conn: psycopg.Connection, data: st.DataObject, history: History
+) -> tuple[datetime, datetime, dict[str, list[int]], set[int]]:
+    """Load the history; draw a target range and node filters; the nodes the filters select."""
+    history.materialise()
+    reload(conn, history)
+    start, end = data.draw(ranges(history))
+    filters = data.draw(node_filters(history))
+    return start, end, filters, selected(history, filters)
+
+
 @settings(max_examples=100)
 @given(data=st.data(), history=histories())
 def test_latest_and_as_of_match_the_model_before_and_after_refresh_and_compression(
-    db: str,
-    conn: psycopg.Connection,
-    client: TestClient[Litestar],
-    data: st.DataObject,
-    history: History,
+    conn: psycopg.Connection, client: TestClient[Litestar], data: st.DataObject, history: History
 ) -> None:
-    reset_database(db)
-    history.materialise()
-    load(conn, history)
-    start, end = data.draw(st.composite(ranges)(history))
-    filters = data.draw(node_filters(history))
-    as_of = data.draw(st.none() | st.composite(instants)(history))
-    nodes = selected(history, filters)
-    extra = {} if as_of is None else {"collected_datetime": iso(as_of)}
+    start, end, filters, nodes = loaded_query(conn, data, history)
+    as_of = data.draw(st.none() | instants(history))
+    extra = {} if as_of is None else {"collected_datetime": iso_instant(as_of)}
     want = expected_latest(history, nodes, start, end, as_of)
     for state in ("raw", "refreshed", "compressed"):
         if state == "refreshed":
@@ -128,27 +122,18 @@ def test_latest_and_as_of_match_the_model_before_and_after_refresh_and_compressi
 @settings(max_examples=60)
 @given(data=st.data(), history=histories())
 def test_revisions_match_the_model(
-    db: str,
-    conn: psycopg.Connection,
-    client: TestClient[Litestar],
-    data: st.DataObject,
-    history: History,
+    conn: psycopg.Connection, client: TestClient[Litestar], data: st.DataObject, history: History
 ) -> None:
-    reset_database(db)
-    history.materialise()
-    load(conn, history)
-    start, end = data.draw(st.composite(ranges)(history))
-    filters = data.draw(node_filters(history))
-    collected_from = data.draw(st.none() | st.composite(instants)(history))
-    collected_to = data.draw(st.none() | st.composite(instants)(history))
+    start, end, filters, nodes = loaded_query(conn, data, history)
+    collected_from = data.draw(st.none() | instants(history))
+    collected_to = data.draw(st.none() | instants(history))
     if collected_from and collected_to and collected_to < collected_from:
         collected_from, collected_to = collected_to, collected_from
     extra = {}
     if collected_from is not None:
-        extra["collected_from"] = iso(collected_from)
+        extra["collected_from"] = iso_instant(collected_from)
     if collected_to is not None:
-        extra["collected_to"] = iso(collected_to)
-    nodes = selected(history, filters)
+        extra["collected_to"] = iso_instant(collected_to)
     want = [
         (node, node_name(node), target, collected, value)
         for node, target, collected, value in reference.revisions(
@@ -166,9 +151,8 @@ T0 = datetime(2024, 3, 4, tzinfo=UTC)
 
 
 def seed_one(conn: psycopg.Connection) -> None:
-    conn.execute("INSERT INTO grid (id, name) VALUES (1, 'g')")
-    conn.execute("INSERT INTO grid_region (id, grid_id, name) VALUES (1, 1, 'r')")
-    conn.execute("INSERT INTO grid_node (id, region_id, name) VALUES (1, 1, 'n')")
+    """Node 1 ``n``: two revisions of T0 (the later 2.5) and one of T0 + 1 h (3.5)."""
+    make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "n")]}})
     conn.execute(
         "INSERT INTO measures VALUES (1, %s, %s, 1.5), (1, %s, %s, 2.5), (1, %s, %s, 3.5)",
         (T0, T0 - timedelta(hours=12), T0, T0 - timedelta(hours=10), T0 + timedelta(hours=1), T0),
@@ -181,7 +165,8 @@ def test_both_ends_are_inclusive_and_rows_carry_every_field(
     seed_one(conn)
     one_hour = T0 + timedelta(hours=1)
     response = client.get(
-        "/api/v1/measures", params={"start_datetime": iso(T0), "end_datetime": iso(one_hour)}
+        "/api/v1/measures",
+        params={"start_datetime": iso_instant(T0), "end_datetime": iso_instant(one_hour)},
     )
     assert response.status_code == 200
     assert response.json() == {
@@ -247,35 +232,41 @@ def test_unknown_ids_give_an_empty_result(
     for key in ("node_id", "region_id", "grid_id"):
         response = client.get(
             "/api/v1/measures",
-            params={"start_datetime": iso(T0), "end_datetime": iso(T0), key: UNKNOWN},
+            params={
+                "start_datetime": iso_instant(T0),
+                "end_datetime": iso_instant(T0),
+                key: UNKNOWN,
+            },
         )
         assert response.status_code == 200
         assert response.json() == {"data": []}
 
 
 def test_answers_past_the_row_limit_are_422_saying_how_to_narrow(
-    db: str, conn: psycopg.Connection, test_settings: Settings
+    conn: psycopg.Connection, make_client: ClientFactory
 ) -> None:
     seed_one(conn)
-    small = dataclasses.replace(test_settings, max_response_rows=1)
-    with TestClient(create_app(small, database_url=db)) as client:
-        query = {"start_datetime": iso(T0), "end_datetime": iso(T0 + timedelta(hours=1))}
-        response = client.get("/api/v1/measures", params=query)
-        assert response.status_code == 422
-        assert "more than 1 rows" in response.json()["detail"]
-        assert "narrow" in response.json()["extra"][0]["message"]
-        response = client.get("/api/v1/measures", params={**query, "end_datetime": iso(T0)})
-        assert response.status_code == 200
+    client = make_client(max_response_rows=1)
+    query = {
+        "start_datetime": iso_instant(T0),
+        "end_datetime": iso_instant(T0 + timedelta(hours=1)),
+    }
+    response = client.get("/api/v1/measures", params=query)
+    assert response.status_code == 422
+    assert "more than 1 rows" in response.json()["detail"]
+    assert "narrow" in response.json()["extra"][0]["message"]
+    response = client.get("/api/v1/measures", params={**query, "end_datetime": iso_instant(T0)})
+    assert response.status_code == 200
 
 
 def test_a_reversed_collection_window_is_422(client: TestClient[Litestar]) -> None:
     response = client.get(
         "/api/v1/measures/revisions",
         params={
-            "start_datetime": iso(T0),
-            "end_datetime": iso(T0),
-            "collected_from": iso(T0),
-            "collected_to": iso(T0 - timedelta(seconds=1)),
+            "start_datetime": iso_instant(T0),
+            "end_datetime": iso_instant(T0),
+            "collected_from": iso_instant(T0),
+            "collected_to": iso_instant(T0 - timedelta(seconds=1)),
         },
     )
     assert response.status_code == 422
@@ -283,6 +274,6 @@ def test_a_reversed_collection_window_is_422(client: TestClient[Litestar]) -> No
 
 
 def test_missing_range_is_rejected(client: TestClient[Litestar]) -> None:
-    response = client.get("/api/v1/measures", params={"start_datetime": iso(T0)})
+    response = client.get("/api/v1/measures", params={"start_datetime": iso_instant(T0)})
     assert response.status_code == 400
     assert "end_datetime" in response.text

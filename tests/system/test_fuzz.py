@@ -21,31 +21,27 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gridts.db import migrations
-from plugins.live_server import API_KEY, start_server
-from plugins.timescaledb import create_database
+from plugins.live_server import serving
+from support.db import make_hierarchy
+from support.wire import AUTH
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from gridts.settings import Settings
-    from plugins.timescaledb import TimescaleServer
+    from gridts.testing.servers import TimescaleServer
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 EXAMPLES = 25  # per operation and mode: bounded, for .ci/run's time budget
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(timescale_server: TimescaleServer, test_settings: Settings) -> Iterator[str]:
     """A ``gridts serve`` on its own database, seeded with a little of everything."""
-    url = create_database(timescale_server, "gridts_test_fuzz")
+    url = timescale_server.create_database("gridts_test_fuzz")
     migrations.upgrade(url, test_settings)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("INSERT INTO grid (id, name) VALUES (1, 'G1'), (2, 'G2')")
-        conn.execute(
-            "INSERT INTO grid_region (id, grid_id, name) VALUES (1, 1, 'R1'), (2, 2, 'R2')"
-        )
-        conn.execute(
-            "INSERT INTO grid_node (id, region_id, name) VALUES (1, 1, 'N1'), (2, 2, 'N2')"
+        make_hierarchy(
+            conn, {(1, "G1"): {(1, "R1"): [(1, "N1")]}, (2, "G2"): {(2, "R2"): [(2, "N2")]}}
         )
         conn.execute(
             "INSERT INTO measures SELECT n, t, t - interval '12 hours', n * 10 "
@@ -53,11 +49,8 @@ def fuzz_server(timescale_server: TimescaleServer, test_settings: Settings) -> I
             "generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
             (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)),
         )
-    server = start_server(url)
-    try:
+    with serving(url) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 def test_no_server_errors_and_answers_match_the_documented_schema(fuzz_server: str) -> None:

@@ -1,4 +1,5 @@
-"""The schema Alembic builds: what the catalog shows, what the guards refuse, and the way back."""
+"""The schema Alembic builds (``sql/schema``, ``alembic/``): what the catalog shows, what the
+guards refuse, and the way back (downgrade, then upgrade again)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import psycopg
 import pytest
 
 from gridts.db import migrations
-from gridts.db.rollups import ROLLUPS
-from plugins.timescaledb import TimescaleServer, create_database
+from gridts.refresh import ROLLUPS
+from support.db import make_hierarchy
 
 if TYPE_CHECKING:
     from gridts.settings import Settings
+    from gridts.testing.servers import TimescaleServer
 
 T0 = datetime(2027, 1, 4, tzinfo=UTC)
 
@@ -86,17 +88,9 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
 
 
 def _hierarchy(conn: psycopg.Connection) -> tuple[int, int, int]:
-    grid = conn.execute("INSERT INTO grid (name) VALUES ('G') RETURNING id").fetchone()
-    assert grid is not None
-    region = conn.execute(
-        "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'R') RETURNING id", grid
-    ).fetchone()
-    assert region is not None
-    node = conn.execute(
-        "INSERT INTO grid_node (region_id, name) VALUES (%s, 'N') RETURNING id", region
-    ).fetchone()
-    assert node is not None
-    return grid[0], region[0], node[0]
+    """Grid ``G``, region ``R``, node ``N``: their ids."""
+    made = make_hierarchy(conn, {"G": {"R": ["N"]}})
+    return made.grids[0], made.regions[0], made.nodes[0]
 
 
 def test_names_are_unique_within_their_parent(conn: psycopg.Connection) -> None:
@@ -169,7 +163,7 @@ def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) ->
 def test_upgrade_and_downgrade_round_trip(
     timescale_server: TimescaleServer, test_settings: Settings
 ) -> None:
-    url = create_database(timescale_server, "gridts_test_roundtrip")
+    url = timescale_server.create_database("gridts_test_roundtrip")
     migrations.upgrade(url, test_settings)
     built = _relations(url)
     assert {"grid", "grid_region", "grid_node", "measures", *ROLLUPS} <= built

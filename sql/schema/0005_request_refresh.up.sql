@@ -1,4 +1,10 @@
--- Restores gridts_request_refresh() as 0005 created it.
+-- refresh_continuous_aggregate() demands ownership of the aggregate ("must be owner of view"),
+-- and refuses to run inside any function or procedure, SECURITY DEFINER or not ("cannot be
+-- executed from a function"): gridts_api cannot refresh, directly or through a wrapper. What a
+-- SECURITY DEFINER function can do is move the refresh policies' next run to now, staggered
+-- along the hierarchy so each level runs after the one it reads; TimescaleDB's scheduler then
+-- refreshes as the owner within seconds. That covers the policies' window (35 days back); a
+-- write older than that waits in rollup_refresh_queue for a process that runs as the owner.
 CREATE FUNCTION gridts_request_refresh() RETURNS integer
 LANGUAGE sql SECURITY DEFINER
 SET search_path = pg_catalog, public

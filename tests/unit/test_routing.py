@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.rollups.routing import Resolution, bucket_count, route
+from gridts.rollups.resolution import Resolution, bucket_count, route
 
 RAW_MAX = timedelta(days=3)
 HOURLY_MAX = timedelta(days=62)

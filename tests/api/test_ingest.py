@@ -1,62 +1,41 @@
-"""``POST /api/v1/measures``: validated, all-or-nothing bulk ingest, through HTTP."""
+"""``POST /api/v1/measures`` (``gridts.ingest``): validated, all-or-nothing bulk ingest, in JSON
+and CSV, through HTTP; what reaches the rollups afterwards is ``test_ingest_refresher.py``'s."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
 import json
-import os
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from litestar.testing import TestClient
 
-import reference
-from gridts.app import create_app
-from gridts.db.rollups import refresh_all
-from histories import History, histories, load_hierarchy
-from plugins.live_server import API_KEY, report_figure
-from plugins.timescaledb import make_nodes, reset_database
+from support import reference
+from support.db import reset_database
+from support.histories import History, histories, load_hierarchy
+from support.wire import AUTH, measure
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
+    import httpx
+    import psycopg
     from litestar import Litestar
+    from litestar.testing import TestClient
 
     from gridts.settings import Settings
-    from plugins.live_server import LiveServer
+    from support.wire import ClientFactory
 
-AUTH = {"Authorization": f"Bearer {API_KEY}"}
 CSV = {**AUTH, "Content-Type": "text/csv"}
 T0 = datetime(2030, 3, 4, tzinfo=UTC)
 HEADER = "node_id,timestamp_measured,timestamp_collected,value"
 
 
 @pytest.fixture
-def app_settings(test_settings: Settings) -> Settings:
-    return dataclasses.replace(
-        test_settings, api_keys=API_KEY, rate_limit_per_minute=0, max_rows_per_request=1000
-    )
-
-
-@pytest.fixture
-def client(db: str, app_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    with TestClient(create_app(app_settings, database_url=db)) as client:
-        yield client
-
-
-@pytest.fixture
-def nodes(conn: psycopg.Connection) -> list[int]:
-    """Two nodes in one region of one grid."""
-    return make_nodes(conn, 2)
+def app_settings(app_settings: Settings) -> Settings:
+    """A limit of 1000 rows per request, so the 413 is cheap to reach."""
+    return dataclasses.replace(app_settings, max_rows_per_request=1000)
 
 
 def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
@@ -64,13 +43,9 @@ def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
 
 
 def row(node: int, hours: int = 0, lead: int = 12, value: float = 1.5) -> dict[str, Any]:
+    """A JSON row: target ``hours`` after T0, collected ``lead`` hours before it."""
     target = T0 + timedelta(hours=hours)
-    return {
-        "node_id": node,
-        "timestamp_measured": target.isoformat(),
-        "timestamp_collected": (target - timedelta(hours=lead)).isoformat(),
-        "value": value,
-    }
+    return measure(node, target, target - timedelta(hours=lead), value)
 
 
 def as_csv(rows: list[dict[str, Any]], header: str = HEADER) -> bytes:
@@ -347,13 +322,12 @@ def test_too_many_rows_is_413_and_says_how_to_page(
     assert client.post("/api/v1/measures", json=batch[:1000], headers=AUTH).status_code == 201
 
 
-def test_too_large_a_body_is_413(db: str, app_settings: Settings, nodes: list[int]) -> None:
-    small = dataclasses.replace(app_settings, max_body_bytes=2000)
-    with TestClient(create_app(small, database_url=db)) as client:
-        batch = [row(nodes[0], h) for h in range(40)]
-        response = client.post("/api/v1/measures", json=batch, headers=AUTH)
-        assert response.status_code == 413
-        assert client.post("/api/v1/measures", json=batch[:5], headers=AUTH).status_code == 201
+def test_too_large_a_body_is_413(make_client: ClientFactory, nodes: list[int]) -> None:
+    client = make_client(max_body_bytes=2000)
+    batch = [row(nodes[0], h) for h in range(40)]
+    response = client.post("/api/v1/measures", json=batch, headers=AUTH)
+    assert response.status_code == 413
+    assert client.post("/api/v1/measures", json=batch[:5], headers=AUTH).status_code == 201
 
 
 def test_writes_need_a_key(
@@ -373,80 +347,7 @@ def test_openapi_documents_ingest_with_both_media_types(client: TestClient[Lites
     assert "201" in post["responses"]
 
 
-# --- rollups after a write ---------------------------------------------------------------------
-
-
-def test_a_late_revision_in_a_materialised_day_reaches_the_rollups(
-    live_server: Callable[..., LiveServer], conn: psycopg.Connection, nodes: list[int]
-) -> None:
-    server = live_server(GRIDTS_REFRESH_POLL="60")
-    day = [row(n, h, 12, 10.0) for n in nodes for h in range(24)]
-    assert (
-        httpx.post(f"{server.base_url}/api/v1/measures", json=day, headers=AUTH).status_code == 201
-    )
-    refresh_all(conn)  # the day is materialised now: real-time aggregation no longer covers it
-    params = {
-        "level": "grid",
-        "resolution": "1d",
-        "start_datetime": T0.isoformat(),
-        "end_datetime": (T0 + timedelta(hours=23)).isoformat(),
-    }
-
-    def grid_day_sum() -> float:
-        response = httpx.get(f"{server.base_url}/api/v1/rollups", params=params)
-        return float(response.json()["data"][0]["sum"])
-
-    assert grid_day_sum() == 480.0
-    lags = []
-    for step in range(5):
-        late = [row(nodes[0], 5, 10 - step, 20.0 + step)]  # a newer revision of 05:00
-        response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
-        acknowledged = time.perf_counter()
-        assert response.status_code == 201
-        expected = 480.0 + 10.0 + step
-        while grid_day_sum() != expected:
-            assert time.perf_counter() - acknowledged < 15, "the rollup did not follow the write"
-            time.sleep(0.01)
-        lags.append(time.perf_counter() - acknowledged)
-    queued = conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone()
-    assert queued == (0,)
-    report_figure(
-        "rollup freshness after a write below the watermark: "
-        f"median {sorted(lags)[2] * 1000:.0f} ms, max {max(lags) * 1000:.0f} ms over 5 writes"
-    )
-
-
-def test_a_queued_refresh_survives_a_restart_of_the_service(
-    live_server: Callable[..., LiveServer], conn: psycopg.Connection, nodes: list[int]
-) -> None:
-    """A window queued by a process that died before refreshing is refreshed by the next one."""
-    day = [row(n, h, 12, 10.0) for n in nodes for h in range(24)]
-    server = live_server()
-    assert (
-        httpx.post(f"{server.base_url}/api/v1/measures", json=day, headers=AUTH).status_code == 201
-    )
-    refresh_all(conn)
-    server.process.kill()
-    server.process.wait()
-    # What a crashed process leaves behind: the rows committed and the window queued.
-    conn.execute(
-        "INSERT INTO measures VALUES (%s, %s, %s, 99.0)",
-        (nodes[0], T0, T0 - timedelta(hours=1)),
-    )
-    conn.execute(
-        "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",
-        (T0, T0 + timedelta(days=1)),
-    )
-    server = live_server()
-    deadline = time.monotonic() + 15
-    while conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() != (0,):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    total = conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone()
-    assert total == (480.0 - 10.0 + 99.0,)
-
-
-# --- property: batches in any order and split, read back row for row ---------------------------
+# --- property: batches in any order and split, read back row for row -----------------------
 
 
 @st.composite
@@ -469,35 +370,26 @@ def deliveries(draw: st.DrawFn) -> tuple[History, list[list[reference.Row]], lis
 @given(delivery=deliveries())
 def test_batches_in_any_order_and_split_read_back_row_for_row(
     client: TestClient[Litestar],
-    db: str,
+    conn: psycopg.Connection,
     delivery: tuple[History, list[list[reference.Row]], list[bool]],
 ) -> None:
     history, batches, as_csv_flags = delivery
-    reset_database(db)
-    with psycopg.connect(db, autocommit=True) as conn:
-        load_hierarchy(conn, history)
-        inserted = duplicates = 0
-        for batch, use_csv in zip(batches, as_csv_flags, strict=True):
-            dicts = [
-                {
-                    "node_id": n,
-                    "timestamp_measured": tm.isoformat(),
-                    "timestamp_collected": tc.isoformat(),
-                    "value": v,
-                }
-                for n, tm, tc, v in batch
-            ]
-            if use_csv:
-                body = as_csv([{**d, "value": repr(d["value"])} for d in dicts])
-                response = client.post("/api/v1/measures", content=body, headers=CSV)
-            else:
-                response = client.post("/api/v1/measures", json=dicts, headers=AUTH)
-            assert response.status_code == 201, response.text
-            inserted += response.json()["inserted"]
-            duplicates += response.json()["duplicates"]
-        assert inserted == len(history.rows)
-        assert duplicates == sum(map(len, batches)) - len(history.rows)
-        assert sorted(stored(conn)) == sorted(history.rows)
+    reset_database(conn)
+    load_hierarchy(conn, history)
+    inserted = duplicates = 0
+    for batch, use_csv in zip(batches, as_csv_flags, strict=True):
+        dicts = [measure(*r) for r in batch]
+        if use_csv:
+            body = as_csv([{**d, "value": repr(d["value"])} for d in dicts])
+            response = client.post("/api/v1/measures", content=body, headers=CSV)
+        else:
+            response = client.post("/api/v1/measures", json=dicts, headers=AUTH)
+        assert response.status_code == 201, response.text
+        inserted += response.json()["inserted"]
+        duplicates += response.json()["duplicates"]
+    assert inserted == len(history.rows)
+    assert duplicates == sum(map(len, batches)) - len(history.rows)
+    assert sorted(stored(conn)) == sorted(history.rows)
     if history.rows:
         first = min(r[1] for r in history.rows)
         last = max(r[1] for r in history.rows)
@@ -508,51 +400,3 @@ def test_batches_in_any_order_and_split_read_back_row_for_row(
             (r["node_id"], datetime.fromisoformat(r["timestamp_measured"])): r["value"]
             for r in latest
         } == {key: value[3] for key, value in expected.items()}
-
-
-def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
-    live_server: Callable[..., LiveServer], db: str, conn: psycopg.Connection, nodes: list[int]
-) -> None:
-    """The deployment of compose.yaml: no refresh right in the service, a refresher beside it."""
-    conn.execute("ALTER ROLE gridts_api LOGIN")
-    api_url = db.replace("://postgres@", "://gridts_api@", 1)
-    assert api_url != db
-    server = live_server(GRIDTS_DATABASE_URL=api_url, GRIDTS_REFRESH_IN_PROCESS="false")
-    day = [row(n, h, 12, 10.0) for n in nodes for h in range(24)]
-    response = httpx.post(f"{server.base_url}/api/v1/measures", json=day, headers=AUTH)
-    assert response.status_code == 201, response.text
-    refresh_all(conn)
-    late = [row(nodes[0], 5, 6, 30.0)]
-    response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
-    assert response.status_code == 201, response.text
-    time.sleep(0.5)  # the service itself must not (and cannot) refresh: the window stays queued
-    assert conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() == (1,)
-    assert conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() == (480.0,)
-
-    refresher = subprocess.Popen(
-        [sys.executable, "-m", "gridts.cli", "refresher"],
-        env={**os.environ, "GRIDTS_DATABASE_URL": db},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() != (0,):
-            assert time.monotonic() < deadline, "the refresher drained nothing"
-            time.sleep(0.05)
-        # Woken by NOTIFY, not by its 30 s poll: a second late write is refreshed at once.
-        late = [row(nodes[1], 7, 6, 40.0)]
-        response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
-        acknowledged = time.perf_counter()
-        while conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() != (
-            480.0 + 20.0 + 30.0,
-        ):
-            assert time.perf_counter() - acknowledged < 10, "the refresher missed the NOTIFY"
-            time.sleep(0.02)
-        report_figure(
-            "rollup freshness with a separate refresher process (LISTEN/NOTIFY): "
-            f"{(time.perf_counter() - acknowledged) * 1000:.0f} ms after the 201"
-        )
-    finally:
-        refresher.terminate()
-        refresher.wait(timeout=10)

@@ -9,8 +9,7 @@ from pathlib import Path
 import yaml
 
 from gridts.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
+from support.paths import ROOT
 
 
 def _compose() -> dict:

@@ -1,6 +1,10 @@
-"""Random hierarchies and revision histories for the read property tests, and their loading.
+"""Random hierarchies and revision histories for the property tests, and their loading.
 
-Emptying the rollups (the ``db`` fixture truncates them) also resets their watermarks, so every
+One ``History`` serves every property test: the read endpoints (latest, as of, revisions,
+rollups, horizon, accuracy) compare their answers with ``support.reference`` over it, ingest sends
+its rows in batches, and the continuous aggregates take its rows in two deliveries.
+
+Emptying the rollups (``reset_database`` truncates them) also resets their watermarks, so every
 example starts with nothing materialised: "before refresh" answers come from real-time
 aggregation over raw data, "after refresh" from the materialisation.
 """
@@ -13,14 +17,23 @@ from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
 
+from support.db import make_hierarchy, reset_database, write_measures
+
 if TYPE_CHECKING:
     import psycopg
 
-    from reference import Row
+    from support.db import Tree
+    from support.reference import Row
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 BASE = datetime(2031, 1, 6, tzinfo=UTC)
+# Bases around Europe/Dublin's DST changes of 2031 (30 March, 26 October) and a plain week.
+DST_BASES = [
+    datetime(2031, 3, 28, tzinfo=UTC),
+    datetime(2031, 10, 24, tzinfo=UTC),
+    datetime(2031, 1, 6, tzinfo=UTC),
+]
 
 
 @dataclass
@@ -55,13 +68,31 @@ class History:
     def grid_of_node(self) -> dict[int, int]:
         return {n: self.grid_of_region[r] for n, r in self.region_of.items()}
 
+    def tree(self) -> Tree:
+        """The hierarchy for ``make_hierarchy``, with the history's ids."""
+        return {
+            (grid, f"grid {grid}"): {
+                (region, f"region {region}"): [
+                    (node, node_name(node))
+                    for node, parent in sorted(self.region_of.items())
+                    if parent == region
+                ]
+                for region, owner in sorted(self.grid_of_region.items())
+                if owner == grid
+            }
+            for grid in self.grids
+        }
+
 
 @st.composite
-def histories(draw: st.DrawFn, max_targets: int = 12) -> History:
-    """A hierarchy of 1-2 grids, 1-3 regions, 1-4 nodes, and 0-3 revisions per target.
+def histories(
+    draw: st.DrawFn, max_targets: int = 12, values: tuple[float, float] = (-1000, 1000)
+) -> History:
+    """A hierarchy of 1-2 grids, 1-3 regions, 1-4 nodes, and 1-3 revisions per target.
 
     Targets are hourly or 15-minute, whole seconds, spread over up to three days; revisions are
-    collected up to three days before or one day after their target, in any order.
+    collected up to three days before or one day after their target, in any order, with values
+    in ``values``.
     """
     grids = draw(st.integers(1, 2))
     regions = draw(st.integers(1, 3))
@@ -80,17 +111,18 @@ def histories(draw: st.DrawFn, max_targets: int = 12) -> History:
                     st.integers(-3 * 86_400_000, 86_400_000), min_size=1, max_size=3, unique=True
                 )
             )
-            values = draw(
+            drawn = draw(
                 st.lists(
-                    st.floats(-1000, 1000, allow_nan=False, allow_infinity=False),
+                    st.floats(*values, allow_nan=False, allow_infinity=False),
                     min_size=len(collected),
                     max_size=len(collected),
                 )
             )
-            revisions[(node, k)] = list(zip(collected, values, strict=True))
+            revisions[(node, k)] = list(zip(collected, drawn, strict=True))
     return History(grid_of_region, region_of, step, offset, targets, revisions)
 
 
+@st.composite
 def instants(draw: st.DrawFn, history: History) -> datetime:
     """A timestamp near the history: a target or collection time exactly, or any second."""
     exact = [row[1] for row in history.rows] + [row[2] for row in history.rows]
@@ -100,10 +132,40 @@ def instants(draw: st.DrawFn, history: History) -> datetime:
     return draw(st.sampled_from(exact) | anywhere if exact else anywhere)
 
 
+@st.composite
 def ranges(draw: st.DrawFn, history: History) -> tuple[datetime, datetime]:
     """An inclusive ``[start, end]`` (possibly a single instant)."""
-    a, b = instants(draw, history), instants(draw, history)
+    a, b = draw(instants(history)), draw(instants(history))
     return min(a, b), max(a, b)
+
+
+@st.composite
+def around_dst(draw: st.DrawFn) -> History:
+    """A history of up to ten targets per node, materialised around a DST change or not."""
+    history = draw(histories(max_targets=10))
+    history.materialise(draw(st.sampled_from(DST_BASES)))
+    return history
+
+
+@st.composite
+def leads(draw: st.DrawFn, history: History) -> timedelta:
+    """Leads before, at and after revisions: exact target - collected gaps, and round values."""
+    exact = [row[1] - row[2] for row in history.rows if row[1] >= row[2]]
+    round_ = st.sampled_from(
+        [
+            timedelta(0),
+            timedelta(minutes=15),
+            timedelta(hours=1),
+            timedelta(hours=12),
+            timedelta(days=1),
+            timedelta(days=3),
+        ]
+    )
+    value = draw(st.sampled_from(exact) | round_ if exact else round_)
+    nudge = draw(
+        st.sampled_from([timedelta(0), timedelta(milliseconds=1), -timedelta(milliseconds=1)])
+    )
+    return max(value + nudge, timedelta(0))
 
 
 def node_name(node: int) -> str:
@@ -112,36 +174,21 @@ def node_name(node: int) -> str:
 
 def load_hierarchy(conn: psycopg.Connection, history: History) -> None:
     """Write the history's grids, regions and nodes with their ids."""
-    with conn.transaction():
-        for grid in history.grids:
-            conn.execute("INSERT INTO grid (id, name) VALUES (%s, %s)", (grid, f"grid {grid}"))
-        for region, grid in history.grid_of_region.items():
-            conn.execute(
-                "INSERT INTO grid_region (id, grid_id, name) VALUES (%s, %s, %s)",
-                (region, grid, f"region {region}"),
-            )
-        for node, region in history.region_of.items():
-            conn.execute(
-                "INSERT INTO grid_node (id, region_id, name) VALUES (%s, %s, %s)",
-                (node, region, node_name(node)),
-            )
+    make_hierarchy(conn, history.tree())
 
 
-def load(conn: psycopg.Connection, history: History) -> None:
-    """Write the hierarchy and the revisions with plain SQL (COPY for the revisions)."""
+def reload(conn: psycopg.Connection, history: History) -> None:
+    """Empty the database, then write the (materialised) history: hierarchy, then revisions."""
+    reset_database(conn)
     with conn.transaction():
         load_hierarchy(conn, history)
-        with conn.cursor().copy(
-            "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
-        ) as copy:
-            for row in history.rows:
-                copy.write_row(row)
+        write_measures(conn, history.rows)
 
 
-def compress_all(conn: psycopg.Connection) -> int:
-    """Compress every chunk of ``measures``; reads must answer the same from compressed batches."""
-    row = conn.execute(
-        "SELECT count(compress_chunk(c, if_not_compressed => true)) FROM show_chunks('measures') c"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
+def target_span(history: History) -> dict[str, str]:
+    """``start_datetime``/``end_datetime`` covering every target (the base when there are none)."""
+    targets = [row[1] for row in history.rows] or [history.base]
+    return {
+        "start_datetime": min(targets).isoformat(),
+        "end_datetime": max(targets).isoformat(),
+    }

@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from plugins.timescaledb import TimescaleServer
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gridts.testing.servers import TimescaleServer
 
 
 def test_quick_preset_writes_results_report_and_plots(

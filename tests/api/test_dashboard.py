@@ -1,36 +1,33 @@
-"""``GET /api/v1/dashboard``: counts, covered ranges, compression and rollup materialisation."""
+"""``GET /api/v1/dashboard`` (``gridts.dashboard``): counts, covered ranges, compression and
+rollup materialisation, on an empty database and on a known one."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import msgspec
-from litestar.testing import TestClient
 
-from gridts.app import create_app
 from gridts.dashboard.schemas import Dashboard
-from gridts.db.rollups import ROLLUPS, refresh_all
+from gridts.refresh import ROLLUPS, refresh_all
+from support.db import make_hierarchy
 
 if TYPE_CHECKING:
     import psycopg
-
-    from gridts.settings import Settings
+    from litestar import Litestar
+    from litestar.testing import TestClient
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def get(db: str, test_settings: Settings) -> Dashboard:
-    settings = dataclasses.replace(test_settings, rate_limit_per_minute=0)
-    with TestClient(create_app(settings, database_url=db)) as client:
-        response = client.get("/api/v1/dashboard")
-        assert response.status_code == 200, response.text
-        return msgspec.json.decode(response.content, type=Dashboard)
+def get(client: TestClient[Litestar]) -> Dashboard:
+    response = client.get("/api/v1/dashboard")
+    assert response.status_code == 200, response.text
+    return msgspec.json.decode(response.content, type=Dashboard)
 
 
-def test_an_empty_database(db: str, test_settings: Settings) -> None:
-    board = get(db, test_settings)
+def test_an_empty_database(client: TestClient[Litestar]) -> None:
+    board = get(client)
     assert board.counts == msgspec.convert(
         {"grids": 0, "regions": 0, "nodes": 0, "revisions": 0}, type=type(board.counts)
     )
@@ -41,11 +38,9 @@ def test_an_empty_database(db: str, test_settings: Settings) -> None:
 
 
 def test_counts_ranges_compression_and_watermarks(
-    db: str, conn: psycopg.Connection, test_settings: Settings
+    client: TestClient[Litestar], conn: psycopg.Connection
 ) -> None:
-    conn.execute("INSERT INTO grid (id, name) VALUES (1, 'g'), (2, 'h')")
-    conn.execute("INSERT INTO grid_region (id, grid_id, name) VALUES (1, 1, 'r'), (2, 2, 's')")
-    conn.execute("INSERT INTO grid_node (id, region_id, name) VALUES (1, 1, 'a'), (2, 2, 'b')")
+    make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "a")]}, (2, "h"): {(2, "s"): [(2, "b")]}})
     last = T0 + timedelta(days=20) - timedelta(hours=1)
     conn.execute(
         "INSERT INTO measures SELECT n, t, t - interval '12 hours' + k * interval '1 hour', k "
@@ -59,7 +54,7 @@ def test_counts_ranges_compression_and_watermarks(
         "SELECT compress_chunk(c) FROM show_chunks('measures', older_than => %s::timestamptz) c",
         (T0 + timedelta(days=10),),
     )
-    board = get(db, test_settings)
+    board = get(client)
     assert (board.counts.grids, board.counts.regions, board.counts.nodes) == (2, 2, 2)
     stored = 2 * 3 * 20 * 24
     assert 0.5 * stored <= board.counts.revisions <= 1.5 * stored  # an estimate

@@ -1,0 +1,54 @@
+"""What operators see (``gridts.observability``): Prometheus metrics by route template and
+status, pool and ingest figures, and a request id on every response and in every log line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from gridts.testing.process import API_KEY
+from support.wire import AUTH, measure
+
+if TYPE_CHECKING:
+    import pytest
+    from litestar import Litestar
+    from litestar.testing import TestClient
+
+T0 = datetime(2030, 5, 6, tzinfo=UTC)
+READ = {"start_datetime": T0.isoformat(), "end_datetime": (T0 + timedelta(days=1)).isoformat()}
+
+
+def _batch(node: int) -> list[dict[str, object]]:
+    return [measure(node, T0, T0 - timedelta(hours=12), 1.0)]
+
+
+def test_metrics_count_requests_by_route_and_status_pool_and_ingest_rows(
+    client: TestClient[Litestar], node: int
+) -> None:
+    client.get("/api/v1/measures", params={**READ, "node_id": node})
+    client.get("/api/v1/measures", params={"start_datetime": "nope"})
+    assert client.post("/api/v1/measures", json=_batch(node), headers=AUTH).status_code == 201
+    text = client.get("/metrics").text
+    assert 'path="/api/v1/measures"' in text
+    assert 'status_code="200"' in text
+    assert 'status_code="400"' in text
+    assert "gridts_requests_duration_seconds_bucket" in text or "_duration_" in text
+    assert "gridts_pool_connections" in text
+    assert 'gridts_ingest_rows_total{outcome="inserted"}' in text
+
+
+def test_every_response_carries_a_request_id_that_the_logs_carry_too(
+    client: TestClient[Litestar], capsys: pytest.CaptureFixture[str], node: int
+) -> None:
+    response = client.get("/api/v1/measures", params=READ, headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = client.get("/api/v1/measures", params=READ).headers["x-request-id"]
+    assert len(generated) == 32
+    hostile = client.get("/api/v1/measures", params=READ, headers={"X-Request-ID": 'a"b c{}'})
+    assert hostile.headers["x-request-id"] != 'a"b c{}'
+    headers = {**AUTH, "X-Request-ID": "write-1"}
+    client.post("/api/v1/measures", json=_batch(node), headers=headers)
+    logs = capsys.readouterr().out
+    assert '"request_id":"abc-123"' in logs
+    assert '"request_id":"write-1"' in logs
+    assert API_KEY not in logs  # no secret in any log line

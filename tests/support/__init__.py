@@ -1,0 +1,1 @@
+"""Helpers the tests share: database set-up, histories, the reference model, Grafana's macros."""

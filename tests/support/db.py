@@ -1,0 +1,142 @@
+"""The database side of the tests: emptying the schema, building a hierarchy, writing revisions.
+
+``make_hierarchy`` is the one way tests build grids, regions and nodes with SQL (tests of the
+hierarchy endpoints build theirs over HTTP, which is what they test).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import psycopg
+from psycopg import sql
+
+from gridts.refresh import ROLLUPS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from support.reference import Row
+
+_RESET = sql.SQL(
+    "TRUNCATE measures, rollup_refresh_queue; TRUNCATE {rollups}; DELETE FROM grid_node; "
+    "DELETE FROM grid_region; DELETE FROM grid"
+).format(rollups=sql.SQL(", ").join(sql.Identifier(v) for v in ROLLUPS))
+
+#: The roles the migrations create; they belong to the server, not to one database.
+ROLES = ("gridts_api", "gridts_grafana")
+
+Entity = str | tuple[int, str]
+"""A grid, region or node to create: its name (the id is generated), or ``(id, name)``."""
+
+Tree = Mapping[Entity, Mapping[Entity, Iterable[Entity]]]
+"""Grids, each with its regions, each with its nodes."""
+
+
+def reset_database(target: str | psycopg.Connection) -> None:
+    """Empty every table and rollup of the gridts schema (a URL, or an autocommit connection)."""
+    if isinstance(target, str):
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(_RESET)
+    else:
+        target.execute(_RESET)
+
+
+@dataclass
+class Hierarchy:
+    """Ids of what ``make_hierarchy`` created, in the order of its tree."""
+
+    grids: list[int] = field(default_factory=list)
+    regions: list[int] = field(default_factory=list)
+    nodes: list[int] = field(default_factory=list)
+    region_of: dict[int, int] = field(default_factory=dict)
+    """Per node id, its region's id."""
+    grid_of_region: dict[int, int] = field(default_factory=dict)
+    """Per region id, its grid's id."""
+
+
+def _insert(conn: psycopg.Connection, table: str, entity: Entity, parent: dict[str, int]) -> int:
+    given_id, name = (None, entity) if isinstance(entity, str) else entity
+    columns = {**({} if given_id is None else {"id": given_id}), **parent, "name": name}
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+    )
+    row = conn.execute(query, tuple(columns.values())).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def make_hierarchy(conn: psycopg.Connection, tree: Tree) -> Hierarchy:
+    """Create the grids, regions and nodes of ``tree`` (one transaction) and return their ids.
+
+    ``{"G": {"R": ["N1", "N2"]}}`` is grid ``G`` with region ``R`` holding nodes ``N1``, ``N2``;
+    ``{(1, "g"): {(1, "r"): [(1, "n")]}}`` fixes the ids as well.
+    """
+    made = Hierarchy()
+    with conn.transaction():
+        for grid, regions in tree.items():
+            grid_id = _insert(conn, "grid", grid, {})
+            made.grids.append(grid_id)
+            for region, nodes in regions.items():
+                region_id = _insert(conn, "grid_region", region, {"grid_id": grid_id})
+                made.regions.append(region_id)
+                made.grid_of_region[region_id] = grid_id
+                for node in nodes:
+                    node_id = _insert(conn, "grid_node", node, {"region_id": region_id})
+                    made.nodes.append(node_id)
+                    made.region_of[node_id] = region_id
+    return made
+
+
+def write_measures(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
+    """COPY ``(node_id, timestamp_measured, timestamp_collected, value)`` rows into measures."""
+    with conn.cursor().copy(
+        "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def compress_all(conn: psycopg.Connection) -> int:
+    """Compress every chunk of ``measures``; reads must answer the same from compressed batches."""
+    row = conn.execute(
+        "SELECT count(compress_chunk(c, if_not_compressed => true)) FROM show_chunks('measures') c"
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def connect_as(url: str, role: str) -> psycopg.Connection:
+    """An autocommit connection that has done ``SET ROLE role``."""
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+    return conn
+
+
+@contextlib.contextmanager
+def roles_restored(url: str) -> Iterator[None]:
+    """Put the server's gridts roles back as they were (login and password), whatever happens.
+
+    Roles are shared by every database of the server: a test that changes one changes it for the
+    tests after it, so each such test restores them in ``finally``.
+    """
+    query = "SELECT rolname, rolcanlogin, rolpassword FROM pg_authid WHERE rolname = ANY(%s)"
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute(query, (list(ROLES),)).fetchall()
+    try:
+        yield
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for role, can_login, password in before:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} {} PASSWORD {}").format(
+                        sql.Identifier(role),
+                        sql.SQL("LOGIN" if can_login else "NOLOGIN"),
+                        sql.Literal(password),
+                    )
+                )

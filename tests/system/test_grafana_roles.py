@@ -1,0 +1,255 @@
+"""The two database roles hold what they should: gridts_grafana reads the dashboards' relations
+and nothing else, gridts_api does what the service does and no more, and both belong to the server.
+
+Roles are shared by every database of a server, so a test that changes one restores it in a
+fixture's ``finally`` (``restore_roles``): the tests here pass in any order, alone or after the
+others.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from gridts.db import migrations
+from gridts.refresh import ROLLUPS
+from support.dashboards import T0
+from support.db import connect_as
+from support.paths import ROOT
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from gridts.settings import Settings
+    from gridts.testing.servers import TimescaleServer
+
+
+# gridts_grafana: read only, and only the dashboards' relations.
+
+
+def _chunk(url: str, relation: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT show_chunks(%s::regclass)::text LIMIT 1", (relation,))
+        found = row.fetchone()
+    assert found is not None
+    return str(found[0])
+
+
+def _internal(url: str, view: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT format('%%I.%%I', h.schema_name, h.table_name), "
+            "format('%%I.%%I', c.partial_view_schema, c.partial_view_name), "
+            "format('%%I.%%I', c.direct_view_schema, c.direct_view_name) "
+            "FROM _timescaledb_catalog.continuous_agg c "
+            "JOIN _timescaledb_catalog.hypertable h ON h.id = c.mat_hypertable_id "
+            "WHERE c.user_view_name = %s",
+            (view,),
+        ).fetchone()
+    assert row is not None
+    return list(row)
+
+
+FORBIDDEN_TO_GRAFANA = [
+    "INSERT INTO grid (name) VALUES ('X')",
+    "UPDATE grid_node SET name = 'X'",
+    "DELETE FROM grid_region",
+    "TRUNCATE grid",
+    "TRUNCATE grid_node",
+    "INSERT INTO measures VALUES (1, now(), now(), 1)",
+    "DELETE FROM measures",
+    "UPDATE measures SET value = 0",
+    "TRUNCATE measures",
+    "SELECT * FROM measures LIMIT 1",
+    "TRUNCATE node_1h",
+    "TRUNCATE grid_1d",
+    "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (now(), now() + '1h')",
+    "SELECT * FROM rollup_refresh_queue",
+    "CREATE TABLE public.grafana_was_here (a int)",
+    "CREATE TEMP TABLE grafana_was_here (a int)",
+    "CREATE VIEW grafana_was_here AS SELECT 1",
+    "CALL refresh_continuous_aggregate('node_1h', NULL, NULL)",
+]
+
+
+@pytest.mark.parametrize("statement", FORBIDDEN_TO_GRAFANA)
+def test_grafana_cannot(seeded: str, statement: str) -> None:
+    with (
+        connect_as(seeded, "gridts_grafana") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
+
+
+def test_grafana_cannot_read_timescaledb_internals(seeded: str) -> None:
+    relations = [
+        _chunk(seeded, "measures"),
+        *_internal(seeded, "node_latest"),
+        *_internal(seeded, "grid_1d"),
+        _chunk(seeded, _internal(seeded, "node_1h")[0]),
+    ]
+    with connect_as(seeded, "gridts_grafana") as conn:
+        for relation in relations:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT * FROM {relation} LIMIT 1")
+
+
+def test_nobody_writes_a_continuous_aggregate(seeded: str) -> None:
+    # A real-time aggregate is a UNION view: not updatable, whoever asks.
+    with connect_as(seeded, "gridts_grafana") as conn:
+        for statement in ("INSERT INTO node_1h (node_id) VALUES (1)", "DELETE FROM grid_1h"):
+            with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+                conn.execute(statement)
+
+
+def test_grafana_logs_in_read_only(seeded: str) -> None:
+    with psycopg.connect(seeded) as conn:
+        setting = conn.execute(
+            "SELECT s.setconfig FROM pg_db_role_setting s "
+            "JOIN pg_roles r ON r.oid = s.setrole "
+            "JOIN pg_database d ON d.oid = s.setdatabase "
+            "WHERE r.rolname = 'gridts_grafana' AND d.datname = current_database()"
+        ).fetchone()
+    assert setting == (["default_transaction_read_only=on"],)
+
+
+# gridts_api: what the service does, and no more.
+
+
+@pytest.fixture
+def cleaned_up(seeded: str) -> Iterator[datetime]:
+    """A target 40 days after the data set, whose rows and queued windows go in ``finally``."""
+    at = T0 + timedelta(days=40)
+    try:
+        yield at
+    finally:
+        with psycopg.connect(seeded, autocommit=True) as conn:
+            conn.execute("DELETE FROM rollup_refresh_queue")
+            conn.execute("DELETE FROM measures WHERE timestamp_measured = %s", (at,))
+
+
+def test_api_ingests_through_a_temporary_table(seeded: str, cleaned_up: datetime) -> None:
+    staging = (ROOT / "sql/queries/ingest/staging.sql").read_text(encoding="utf-8")
+    insert = (ROOT / "sql/queries/ingest/insert.sql").read_text(encoding="utf-8")
+    at = cleaned_up
+    with connect_as(seeded, "gridts_api") as conn:
+        node = conn.execute("SELECT min(id) FROM grid_node").fetchone()
+        assert node is not None
+        with conn.transaction():
+            conn.execute(staging)
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
+                    "COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) "
+                    "FROM STDIN"
+                ) as copy,
+            ):
+                copy.write_row((node[0], at, at, 1.5))
+            inserted = conn.execute(insert).rowcount
+            conn.execute(
+                "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",
+                (at, at + timedelta(days=1)),
+            )
+        assert inserted == 1
+        latest = conn.execute(
+            "SELECT value FROM node_latest WHERE node_id = %s AND target = %s", (node[0], at)
+        ).fetchone()
+        assert latest == (1.5,)
+        for view in ROLLUPS:
+            conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier(view)))
+        conn.execute("SELECT id FROM rollup_refresh_queue").fetchall()
+        # gridts_api may empty the queue (the fixture does it again, as the owner, if this fails).
+        conn.execute("DELETE FROM rollup_refresh_queue")
+        conn.execute("DELETE FROM measures WHERE timestamp_measured = %s", (at,))
+
+
+def test_api_manages_the_hierarchy(seeded: str) -> None:
+    with connect_as(seeded, "gridts_api") as conn, conn.transaction(force_rollback=True):
+        grid = conn.execute("INSERT INTO grid (name) VALUES ('api') RETURNING id").fetchone()
+        region = conn.execute(
+            "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'r') RETURNING id", grid
+        ).fetchone()
+        node = conn.execute(
+            "INSERT INTO grid_node (region_id, name) VALUES (%s, 'n') RETURNING id", region
+        ).fetchone()
+        conn.execute("UPDATE grid_node SET name = 'm' WHERE id = %s", node)
+        conn.execute("DELETE FROM grid_node WHERE id = %s", node)
+
+
+def test_api_runs_the_dashboard_endpoint_queries(seeded: str) -> None:
+    with connect_as(seeded, "gridts_api") as conn:
+        for path in sorted((ROOT / "sql/queries/dashboard").glob("*.sql")):
+            conn.execute(path.read_text(encoding="utf-8")).fetchall()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE public.api_was_here (a int)",
+        "CREATE VIEW api_was_here AS SELECT 1",
+        "DROP VIEW forecast_revisions",
+        "ALTER TABLE measures ADD COLUMN x int",
+        "TRUNCATE measures",
+        "UPDATE measures SET value = 0",
+        "TRUNCATE node_1h",
+        "CALL refresh_continuous_aggregate('node_latest', NULL, NULL)",
+    ],
+)
+def test_api_cannot(seeded: str, statement: str) -> None:
+    with (
+        connect_as(seeded, "gridts_api") as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
+
+
+_REFRESH_JOBS = (
+    "FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'"
+)
+
+
+@pytest.fixture
+def refresh_schedule_restored(seeded: str) -> Iterator[None]:
+    """Put the refresh policies' next run an hour away in ``finally``: other tests refresh by
+    hand and need no company."""
+    try:
+        yield
+    finally:
+        with psycopg.connect(seeded, autocommit=True) as conn:
+            conn.execute(
+                "SELECT alter_job(job_id, next_start => now() + interval '1 hour') " + _REFRESH_JOBS
+            )
+
+
+@pytest.mark.usefixtures("refresh_schedule_restored")
+# Roles are cluster-wide: a second database's migration finds them, and its downgrade leaves them
+# to the databases that still grant them something.
+
+
+@pytest.mark.usefixtures("restore_roles")
+def test_a_second_database_shares_the_roles_and_sets_a_password(
+    timescale_server: TimescaleServer, test_settings: Settings, database_url: str
+) -> None:
+    url = timescale_server.create_database("gridts_test_roles")
+    settings = replace(test_settings, grafana_password=secrets.token_urlsafe(24))
+    migrations.upgrade(url, settings)
+    with psycopg.connect(url) as conn:
+        roles = conn.execute(
+            "SELECT rolname, rolcanlogin, rolpassword LIKE 'SCRAM-SHA-256$%' "
+            "FROM pg_authid WHERE rolname IN ('gridts_grafana', 'gridts_api') ORDER BY 1"
+        ).fetchall()
+    assert roles == [("gridts_api", False, None), ("gridts_grafana", True, True)]
+    migrations.downgrade(url, settings)
+    with psycopg.connect(database_url) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN ('gridts_grafana', 'gridts_api')"
+        ).fetchone()
+        assert left == (2,), "the session's database still grants them"
+        conn.execute("SET ROLE gridts_grafana")
+        assert conn.execute("SELECT count(*) FROM grid").fetchone() is not None
