@@ -21,10 +21,24 @@ if TYPE_CHECKING:
 
     from support.reference import Row
 
+#: The kinds migration 0007 ships; tests may add others, and a reset removes them.
+DEFAULT_KINDS = (
+    "load",
+    "generation",
+    "interchange",
+    "energy",
+    "price",
+    "co2_intensity",
+    "temperature",
+)
+
 _RESET = sql.SQL(
     "TRUNCATE measures, rollup_refresh_queue; TRUNCATE {rollups}; DELETE FROM grid_node; "
-    "DELETE FROM grid_region; DELETE FROM grid"
-).format(rollups=sql.SQL(", ").join(sql.Identifier(v) for v in ROLLUPS))
+    "DELETE FROM grid_region; DELETE FROM grid; DELETE FROM kind WHERE name <> ALL({kinds})"
+).format(
+    rollups=sql.SQL(", ").join(sql.Identifier(v) for v in ROLLUPS),
+    kinds=sql.Literal(list(DEFAULT_KINDS)),
+)
 
 #: The roles the migrations create; they belong to the server, not to one database.
 ROLES = ("gridts_api", "gridts_grafana")
@@ -94,12 +108,42 @@ def make_hierarchy(conn: psycopg.Connection, tree: Tree) -> Hierarchy:
 
 
 def write_measures(conn: psycopg.Connection, rows: Iterable[Row]) -> None:
-    """COPY ``(node_id, timestamp_measured, timestamp_collected, value)`` rows into measures."""
+    """Store ``(node_id, timestamp_measured, timestamp_collected, value)`` rows (quality good)
+    in each node's default series, with SQL: no check, no refresh."""
+    with conn.transaction():
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS test_rows (node_id integer, tm timestamptz, "
+            "tc timestamptz, value float8) ON COMMIT DELETE ROWS"
+        )
+        with conn.cursor().copy("COPY test_rows FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        conn.execute(
+            "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
+            "SELECT s.id, t.tm, t.tc, t.value FROM test_rows t JOIN series s "
+            "ON s.node_id = t.node_id AND s.kind = 'load' AND s.subtype IS NULL"
+        )
+
+
+def write_series_measures(conn: psycopg.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+    """COPY ``(series_id, timestamp_measured, timestamp_collected, value, quality)`` rows into
+    measures (quality as stored: 0 good, 1 estimated, 2 missing)."""
     with conn.cursor().copy(
-        "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
+        "COPY measures (series_id, timestamp_measured, timestamp_collected, value, quality) "
+        "FROM STDIN"
     ) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def default_series(conn: psycopg.Connection, node_id: int) -> int:
+    """The id of ``node_id``'s default series (kind load, no subtype)."""
+    row = conn.execute(
+        "SELECT id FROM series WHERE node_id = %s AND kind = 'load' AND subtype IS NULL",
+        (node_id,),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def compress_all(conn: psycopg.Connection) -> int:

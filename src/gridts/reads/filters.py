@@ -1,7 +1,10 @@
 """The query parameters every read shares, parsed and checked in one place.
 
 Every read endpoint takes a target range (``start_datetime``/``end_datetime``, both inclusive,
-RFC 3339 with an offset) and optional repeatable ``node_id``/``region_id``/``grid_id`` filters.
+RFC 3339 with an offset), optional repeatable ``node_id``/``region_id``/``grid_id`` filters, and
+optional repeatable series filters ``series_id``/``kind``/``subtype``. Without a series filter a
+read means each node's default series (kind ``load``, no subtype), so requests written before
+nodes had several series keep their meaning; ``kind`` alone means every subtype of the kind.
 Checking them once, as the Litestar dependency ``filters``, keeps the rules identical
 everywhere: a naive timestamp, ``end < start`` or a range wider than ``settings.max_range`` is
 refused.
@@ -34,6 +37,14 @@ class Filters(msgspec.Struct, frozen=True):
     node_ids: list[int] | None = None
     region_ids: list[int] | None = None
     grid_ids: list[int] | None = None
+    series_ids: list[int] | None = None
+    kinds: list[str] | None = None
+    subtypes: list[str] | None = None
+
+    @property
+    def default_series(self) -> bool:
+        """No series filter: each node's default series only."""
+        return not (self.series_ids or self.kinds or self.subtypes)
 
 
 INT4_MAX = 2**31 - 1
@@ -78,6 +89,18 @@ def provide_filters(
     grid_id: Annotated[
         list[int] | None, QueryParameter(description="Only nodes of these grids (repeatable).")
     ] = None,
+    series_id: Annotated[
+        list[int] | None,
+        QueryParameter(description="Only these series (repeatable). Default: each node's load."),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        QueryParameter(description="Only series of these kinds, every subtype (repeatable)."),
+    ] = None,
+    subtype: Annotated[
+        list[str] | None,
+        QueryParameter(description="Only series with these subtypes, e.g. wind (repeatable)."),
+    ] = None,
 ) -> Filters:
     """Parse and check the shared read parameters (Litestar dependency ``filters``)."""
     require_aware(start_datetime, "start_datetime")
@@ -100,4 +123,7 @@ def provide_filters(
         node_ids=possible_ids(node_id),
         region_ids=possible_ids(region_id),
         grid_ids=possible_ids(grid_id),
+        series_ids=possible_ids(series_id),
+        kinds=kind or None,
+        subtypes=subtype or None,
     )

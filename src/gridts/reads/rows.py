@@ -62,3 +62,20 @@ async def select_ids(conn: AsyncConnection, level: str, filters: Filters) -> lis
         },
     )
     return [entity for (entity,) in await cursor.fetchall()]
+
+
+async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:
+    """Ids of the series the filters select, ascending (each node's default one by default)."""
+    cursor = await conn.execute(
+        query("filters", "series"),
+        {
+            "node_ids": filters.node_ids,
+            "region_ids": filters.region_ids,
+            "grid_ids": filters.grid_ids,
+            "series_ids": filters.series_ids,
+            "kinds": filters.kinds,
+            "subtypes": filters.subtypes,
+            "default_only": filters.default_series,
+        },
+    )
+    return [series for (series,) in await cursor.fetchall()]

@@ -17,18 +17,10 @@ if TYPE_CHECKING:
     from psycopg import Connection
 
 #: Every continuous aggregate, each after the one it is built on.
-ROLLUPS: tuple[str, ...] = (
-    "node_latest",
-    "node_1h",
-    "node_1d",
-    "region_1h",
-    "region_1d",
-    "grid_1h",
-    "grid_1d",
-)
+ROLLUPS: tuple[str, ...] = ("series_latest", "series_1h", "region_1h", "grid_1h")
 
 # One pass per view: by default a manual refresh commits every 10 buckets, and with
-# node_latest's one-second buckets that turns a day into 8,640 transactions (seconds, not ms).
+# series_latest's one-second buckets that turns a day into 8,640 transactions (seconds, not ms).
 _REFRESH = sql.SQL(
     "CALL refresh_continuous_aggregate({view}, %s::timestamptz, %s::timestamptz, "
     "options => '{{\"buckets_per_batch\": 0}}')"
