@@ -1,6 +1,5 @@
 -- Undo 0007, refusing when the older schema cannot hold what is stored: measures of any series
--- other than a node's default one, a quality other than good, or a default series whose id is
--- not its node's (measures would need renumbering).
+-- other than a node's default one (whose id is its node's), or a quality other than good.
 DO $refuse$
 DECLARE
     problem text;
@@ -11,9 +10,6 @@ BEGIN
             THEN 'measures of series other than the nodes'' default (load) series'
         WHEN EXISTS (SELECT 1 FROM measures WHERE quality <> 0)
             THEN 'measures whose quality is estimated or missing'
-        WHEN EXISTS (SELECT 1 FROM measures m JOIN series s ON s.id = m.series_id
-                     WHERE s.id <> s.node_id)
-            THEN 'measures of default series whose id differs from their node''s id'
     END INTO problem;
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION 'cannot downgrade below 0007 without losing data: the database holds %',

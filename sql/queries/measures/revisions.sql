@@ -1,15 +1,18 @@
--- Every stored revision of the selected nodes' targets in [start, end], optionally only those
--- collected in [collected_from, collected_to]; ordered by node, target, collection time (the
--- primary key's order, so uncompressed chunks need no sort).
-SELECT m.node_id, n.name, m.timestamp_measured, m.timestamp_collected, m.value
+-- Every stored revision of the selected series' targets in [start, end], optionally only those
+-- collected in [collected_from, collected_to]; ordered by node, series, target, collection time
+-- (for one series, the primary key's order, so uncompressed chunks need no sort).
+SELECT s.node_id, n.name, m.series_id, s.kind, s.subtype, k.unit,
+       m.timestamp_measured, m.timestamp_collected, m.value, quality_name(m.quality)
 FROM measures m
-JOIN grid_node n ON n.id = m.node_id
-WHERE m.node_id = ANY(%(nodes)s::integer[])
+JOIN series s ON s.id = m.series_id
+JOIN grid_node n ON n.id = s.node_id
+JOIN kind k ON k.name = s.kind
+WHERE m.series_id = ANY(%(series)s::integer[])
   AND m.timestamp_measured >= %(start)s::timestamptz
   AND m.timestamp_measured <= %(end)s::timestamptz
   AND (%(collected_from)s::timestamptz IS NULL
        OR m.timestamp_collected >= %(collected_from)s::timestamptz)
   AND (%(collected_to)s::timestamptz IS NULL
        OR m.timestamp_collected <= %(collected_to)s::timestamptz)
-ORDER BY m.node_id, m.timestamp_measured, m.timestamp_collected
+ORDER BY s.node_id, m.series_id, m.timestamp_measured, m.timestamp_collected
 LIMIT %(limit)s

@@ -1,4 +1,4 @@
-"""The shapes of the measures answers (built from rows positionally, see ``gridts.encoding``)."""
+"""The shapes of the measures answers (built from rows positionally, see ``gridts.reads.rows``)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,30 @@ from datetime import datetime, time, timedelta
 
 import msgspec
 
+from gridts.quality import Quality
+
 
 class Measure(msgspec.Struct, frozen=True):
-    """One revision of one node's value for one target timestamp."""
+    """One revision of one series' value for one target timestamp.
+
+    ``value`` is null only for a ``missing`` observation that carried none.
+    """
 
     node_id: int
     node_name: str
+    series_id: int
+    kind: str
+    subtype: str | None
+    unit: str
     timestamp_measured: datetime
     timestamp_collected: datetime
-    value: float
+    value: float | None
+    quality: Quality
 
 
 class MeasurePage(msgspec.Struct, frozen=True):
-    """Rows ordered by node id, target timestamp (and collection time for revisions)."""
+    """Rows ordered by node id, series id, target timestamp (and collection time for
+    revisions)."""
 
     data: list[Measure]
 

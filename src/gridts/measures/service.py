@@ -1,8 +1,8 @@
 """Latest, as-of and revision reads over ``measures``.
 
-The node set is resolved first (``gridts.filters.select_ids``) and passed as an array, so every
-chunk's primary key answers ``node_id = ANY(...)`` with the target range; see
-``docs/query-plans.md``.
+The series set is resolved first (``gridts.reads.rows.select_series``: each node's default series
+unless the request names series, kinds or subtypes) and passed as an array, so every chunk's
+primary key answers ``series_id = ANY(...)`` with the target range; see ``docs/query-plans.md``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from gridts.db.queries import query
 from gridts.measures.schemas import Measure
-from gridts.reads.rows import fetch_rows, select_ids
+from gridts.reads.rows import fetch_rows, select_series
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 async def latest(
     conn: AsyncConnection, filters: Filters, collected: datetime | None, limit: int
 ) -> list[Measure]:
-    """The latest revision per node and target (as known at ``collected``)."""
-    nodes = await select_ids(conn, "node", filters)
-    if not nodes:
+    """The latest revision per series and target (as known at ``collected``)."""
+    series = await select_series(conn, filters)
+    if not series:
         return []
-    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "collected": collected}
+    params = {"series": series, "start": filters.start, "end": filters.end, "collected": collected}
     return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure)
 
 
@@ -40,12 +40,12 @@ async def revisions(
     collected_to: datetime | None,
     limit: int,
 ) -> list[Measure]:
-    """Every revision per node and target, collected in the optional window."""
-    nodes = await select_ids(conn, "node", filters)
-    if not nodes:
+    """Every revision per series and target, collected in the optional window."""
+    series = await select_series(conn, filters)
+    if not series:
         return []
     params = {
-        "nodes": nodes,
+        "series": series,
         "start": filters.start,
         "end": filters.end,
         "collected_from": collected_from,
@@ -58,11 +58,11 @@ async def horizon(
     conn: AsyncConnection, filters: Filters, cutoff: Cutoff, limit: int
 ) -> list[Measure]:
     """Per target, the latest revision known by ``cutoff`` (a lead, or a day-ahead issue time)."""
-    nodes = await select_ids(conn, "node", filters)
-    if not nodes:
+    series = await select_series(conn, filters)
+    if not series:
         return []
     params = {
-        "nodes": nodes,
+        "series": series,
         "start": filters.start,
         "end": filters.end,
         "lead": cutoff.lead,
