@@ -174,16 +174,26 @@ def test_both_ends_are_inclusive_and_rows_carry_every_field(
             {
                 "node_id": 1,
                 "node_name": "n",
+                "series_id": 1,
+                "kind": "load",
+                "subtype": None,
+                "unit": "MW",
                 "timestamp_measured": "2024-03-04T00:00:00Z",
                 "timestamp_collected": "2024-03-03T14:00:00Z",
                 "value": 2.5,
+                "quality": "good",
             },
             {
                 "node_id": 1,
                 "node_name": "n",
+                "series_id": 1,
+                "kind": "load",
+                "subtype": None,
+                "unit": "MW",
                 "timestamp_measured": "2024-03-04T01:00:00Z",
                 "timestamp_collected": "2024-03-04T00:00:00Z",
                 "value": 3.5,
+                "quality": "good",
             },
         ]
     }

@@ -2,14 +2,27 @@
 
 Every schema change ships with this test. Rows go in with the previous head's schema, by plain
 SQL as that schema takes them; the rollups are refreshed over part of the range (so answers mix
-materialised buckets and real-time ones) and the older chunks are compressed. Then
-``gridts migrate`` upgrades to head, and every read answers byte for byte what it answered
-before, which is also what the reference model says of the rows written.
+materialised buckets and real-time ones) and the older chunks are compressed. The previous
+release's code (the commit before the head migration was added, taken from git) then answers
+every read; ``gridts migrate`` upgrades to head; and the new code answers the same reads.
+
+Every row answered before is answered after, with the same fields and values; the new code may
+add fields (a schema change adds what it is about) and may name its ``source`` differently.
+Values read from rollups are compared to 1e-12 relative: a sum over the same values in another
+order can differ in its last bit. The answers also equal the reference model's.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -24,14 +37,18 @@ from gridts.cli import main
 from gridts.db import migrations
 from gridts.measures.schemas import MeasurePage
 from gridts.refresh import refresh_all
+from gridts.resources import data_dir
 from support import reference
-from support.db import make_hierarchy, write_measures
+from support.db import make_hierarchy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gridts.settings import Settings
     from gridts.testing.servers import TimescaleServer
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
+GIT = shutil.which("git")
 DAYS = 20
 READS: dict[str, dict[str, Any]] = {
     "latest": {"path": "/api/v1/measures"},
@@ -49,15 +66,65 @@ READS: dict[str, dict[str, Any]] = {
     "accuracy": {"path": "/api/v1/accuracy", "level": "region", "bucket": "1d"},
     "horizon": {"path": "/api/v1/measures/horizon", "lead": "PT11H"},
 }
+SPAN = {
+    "start_datetime": START.isoformat(),
+    "end_datetime": (START + timedelta(days=DAYS)).isoformat(),
+}
+
+#: Run by the previous release's code: every read of READS, bodies as text, one JSON object out.
+_READ_BEFORE = """
+import json, sys
+from litestar.testing import TestClient
+from gridts.app import create_app
+from gridts.settings import Settings
+url, reads, span = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+bodies = {}
+with TestClient(create_app(Settings.from_env({}), database_url=url)) as client:
+    for name, read in reads.items():
+        read = dict(read)
+        response = client.get(read.pop("path"), params={**span, **read})
+        assert response.status_code == 200, (name, response.text)
+        bodies[name] = response.text
+print("\\n" + json.dumps(bodies))
+"""
 
 
 def previous_head(settings: Settings) -> str:
     """The revision before head: what a database upgraded by the last release stands at."""
     scripts = ScriptDirectory.from_config(migrations.alembic_config("", settings))
-    head = scripts.get_revision(scripts.get_current_head())
+    head = scripts.get_revision(scripts.get_current_head() or "head")
     assert head is not None
     assert isinstance(head.down_revision, str), "head has one parent"
     return head.down_revision
+
+
+def previous_release(settings: Settings, into: Path) -> Path:
+    """The code as it stood before the head migration was added (from git), unpacked in ``into``.
+
+    Returns the directory to put on ``PYTHONPATH``.
+    """
+    scripts = ScriptDirectory.from_config(migrations.alembic_config("", settings))
+    head = scripts.get_revision(scripts.get_current_head() or "head")
+    assert head is not None
+    root = data_dir("alembic").parent
+    assert GIT is not None, "the upgrade test reads the previous release from git"
+    added = subprocess.run(  # noqa: S603 - fixed arguments
+        [GIT, "log", "--diff-filter=A", "--format=%H", "-1", "--", head.path],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert added, f"git does not know when {head.path} was added"
+    archive = subprocess.run(  # noqa: S603 - fixed arguments
+        [GIT, "archive", f"{added}^", "src", "sql", "alembic"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
 
 
 def history(nodes: list[int]) -> list[reference.Row]:
@@ -73,39 +140,97 @@ def history(nodes: list[int]) -> list[reference.Row]:
     return rows
 
 
-def read_everything(url: str, settings: Settings) -> dict[str, bytes]:
-    """The body of every read in ``READS`` over the whole range."""
-    span = {
-        "start_datetime": START.isoformat(),
-        "end_datetime": (START + timedelta(days=DAYS)).isoformat(),
+def read_before(url: str, code: Path) -> dict[str, Any]:
+    """Every read of ``READS``, answered by the previous release's code in ``code``."""
+    reads = {
+        name: {k: v.isoformat() if isinstance(v, datetime) else v for k, v in read.items()}
+        for name, read in READS.items()
     }
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    env = {k: v for k, v in env.items() if not k.startswith("GRIDTS_")}
+    out = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", _READ_BEFORE, url, json.dumps(reads), json.dumps(SPAN)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    bodies = json.loads(out.stdout.splitlines()[-1])  # after the service's own log lines
+    return {name: json.loads(body) for name, body in bodies.items()}
+
+
+def read_after(url: str, settings: Settings) -> dict[str, Any]:
+    """Every read of ``READS``, answered by this code."""
     bodies = {}
     with TestClient(create_app(settings, database_url=url)) as client:
         for name, read in READS.items():
             params = {k: str(v) if isinstance(v, datetime) else v for k, v in read.items()}
-            response = client.get(params.pop("path"), params={**span, **params})
+            response = client.get(params.pop("path"), params={**SPAN, **params})
             assert response.status_code == 200, (name, response.text)
-            bodies[name] = response.content
+            bodies[name] = response.json()
     return bodies
+
+
+def same(before: Any, after: Any, where: str) -> None:
+    """``after`` answers what ``before`` did: same keys and values; new keys allowed in objects."""
+    if isinstance(before, dict):
+        assert isinstance(after, dict), where
+        for key, value in before.items():
+            if key == "source":
+                continue
+            assert key in after, f"{where}.{key} is gone"
+            same(value, after[key], f"{where}.{key}")
+    elif isinstance(before, list):
+        assert isinstance(after, list), where
+        assert len(after) == len(before), f"{where}: {len(before)} rows before, {len(after)} after"
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            same(old, new, f"{where}[{index}]")
+    elif isinstance(before, float) and isinstance(after, float):
+        assert math.isclose(before, after, rel_tol=1e-12, abs_tol=1e-9), (where, before, after)
+    else:
+        assert before == after, (where, before, after)
 
 
 @pytest.fixture
 def upgraded_from_previous(
-    timescale_server: TimescaleServer, test_settings: Settings
-) -> tuple[str, list[reference.Row], dict[str, bytes]]:
+    timescale_server: TimescaleServer, test_settings: Settings, tmp_path: Path
+) -> tuple[str, list[reference.Row], dict[str, Any]]:
     """A database written at the previous head, its rows, its answers then; then upgraded."""
     url = timescale_server.create_database("gridts_test_upgrade")
     migrations.upgrade(url, test_settings, previous_head(test_settings))
     with psycopg.connect(url, autocommit=True) as conn:
         made = make_hierarchy(conn, {"G": {"R1": ["N1", "N2"], "R2": ["N3"]}})
         rows = history(made.nodes)
-        write_measures(conn, rows)
-        refresh_all(conn, START, START + timedelta(days=DAYS // 2))
+        with conn.cursor().copy(
+            "COPY measures (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN"
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        refresh_all_before(conn)
         compress_all_but_newest(conn)
-    before = read_everything(url, test_settings)
+    before = read_before(url, previous_release(test_settings, tmp_path))
     result = CliRunner().invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     return url, rows, before
+
+
+def refresh_all_before(conn: psycopg.Connection) -> None:
+    """Refresh the previous schema's aggregates over the first half of the range.
+
+    In one pass per view (as ``gridts.refresh`` does): by default TimescaleDB commits every ten
+    buckets, which for one-second buckets means thousands of transactions.
+    """
+    views = conn.execute(
+        "SELECT view_name FROM timescaledb_information.continuous_aggregates "
+        "ORDER BY materialization_hypertable_name"
+    ).fetchall()
+    for (view,) in views:
+        conn.execute(
+            "CALL refresh_continuous_aggregate(%s, %s, %s, "
+            "options => '{\"buckets_per_batch\": 0}')",
+            (view, START, START + timedelta(days=DAYS // 2)),
+        )
 
 
 def compress_all_but_newest(conn: psycopg.Connection) -> None:
@@ -117,19 +242,22 @@ def compress_all_but_newest(conn: psycopg.Connection) -> None:
 
 
 def test_every_read_answers_as_before_the_upgrade_and_as_the_model_says(
-    upgraded_from_previous: tuple[str, list[reference.Row], dict[str, bytes]],
+    upgraded_from_previous: tuple[str, list[reference.Row], dict[str, Any]],
     test_settings: Settings,
 ) -> None:
     url, rows, before = upgraded_from_previous
-    after = read_everything(url, test_settings)
+    after = read_after(url, test_settings)
     assert after.keys() == before.keys()
     for name in before:
-        assert after[name] == before[name], f"{name} changed across the upgrade"
-    latest = msgspec.json.decode(after["latest"], type=MeasurePage).data
+        same(before[name], after[name], name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        refresh_all(conn)  # materialised now: the same answers again
+    assert read_after(url, test_settings) == after
+    latest = msgspec.convert(after["latest"], MeasurePage, strict=False).data
     got = {(m.node_id, m.timestamp_measured): m.value for m in latest}
     assert len(got) == 3 * DAYS * 24  # every target of the three nodes: the reads saw data
     assert got == {key: row[3] for key, row in reference.latest(rows).items()}
-    revisions = msgspec.json.decode(after["revisions"], type=MeasurePage).data
+    revisions = msgspec.convert(after["revisions"], MeasurePage, strict=False).data
     assert [
         (m.node_id, m.timestamp_measured, m.timestamp_collected, m.value) for m in revisions
     ] == reference.revisions(rows)
