@@ -42,9 +42,16 @@ CREATE INDEX series_kind_idx ON series (kind, subtype);
 
 INSERT INTO series (id, node_id, kind) SELECT id, id, 'load' FROM grid_node ORDER BY id;
 
+-- A node inserted with an explicit id (SQL, a restore) moves the shared sequence past it, so a
+-- series created later never takes an id a node has. Security definer: moving a sequence needs
+-- UPDATE on it, which gridts_api does not otherwise have.
 CREATE FUNCTION gridts_default_series() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
+    IF NEW.id > (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+                 FROM grid_node_id_seq) THEN
+        PERFORM setval('grid_node_id_seq', NEW.id);
+    END IF;
     INSERT INTO series (id, node_id, kind) VALUES (NEW.id, NEW.id, 'load');
     RETURN NULL;
 END;
