@@ -33,6 +33,7 @@ from gridts.health import health, ready
 from gridts.hierarchy.routes import GridController, NodeController, RegionController
 from gridts.http_errors import EXCEPTION_HANDLERS
 from gridts.ingest.routes import IngestController
+from gridts.kinds.routes import KindController
 from gridts.measures.routes import MeasureReadController
 from gridts.observability import (
     MetricsController,
@@ -46,6 +47,7 @@ from gridts.reads.levels import provide_selection
 from gridts.refresh import Refresher
 from gridts.rollups.routes import RollupController
 from gridts.security import KeyGuard
+from gridts.series.routes import SeriesController
 from gridts.settings import Settings
 
 if TYPE_CHECKING:
@@ -132,6 +134,8 @@ def _api_routes() -> list[ControllerRouterHandler]:
         GridController,
         RegionController,
         NodeController,
+        KindController,
+        SeriesController,
         MeasureReadController,
         IngestController,
         RollupController,

@@ -1,5 +1,5 @@
 """``/api/v1/grids``, ``/regions``, ``/nodes`` (``gridts.hierarchy``) through HTTP against the
-real database: CRUD, parent filters, and the 409/422/404 rules.
+real database: CRUD, parent filters, grid time zones, and the 409/422/404 rules.
 
 These tests build their hierarchies over HTTP (``make``), since that is what they test; every
 other test builds one with ``support.db.make_hierarchy``.
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gridts.refresh import refresh_all
+from support.db import write_series_measures
 from support.wire import AUTH
 
 if TYPE_CHECKING:
@@ -31,20 +32,28 @@ def make(client: TestClient[Litestar], path: str, **body: Any) -> dict[str, Any]
     return created
 
 
-def add_measures(conn: psycopg.Connection, node: int, value: float = 5.0, days: int = 1) -> None:
-    conn.execute(
-        "INSERT INTO measures SELECT %s, t, t - interval '12 hours', %s "
-        "FROM generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
-        (node, value, T0, T0 + timedelta(days=days) - timedelta(hours=1)),
-    )
+def add_measures(conn: psycopg.Connection, series: int, value: float = 5.0) -> None:
+    """One day of hourly revisions (quality good) in ``series``."""
+    hours = (T0 + timedelta(hours=h) for h in range(24))
+    write_series_measures(conn, ((series, t, t - timedelta(hours=12), value, 0) for t in hours))
+
+
+def add_series(client: TestClient[Litestar], node: int, kind: str, subtype: str) -> int:
+    """Another series of ``node`` (over the API); its id."""
+    body = {"node_id": node, "kind": kind, "subtype": subtype}
+    response = client.post("/api/v1/series", json=body, headers=AUTH)
+    assert response.status_code == 201, response.text
+    series: int = response.json()["id"]
+    return series
 
 
 def test_create_read_list_update_delete_each_level(client: TestClient[Litestar]) -> None:
     grid = make(client, "grids", name="Grid1")
-    assert set(grid) == {"id", "name"}
+    assert grid == {"id": grid["id"], "name": "Grid1", "timezone": "UTC"}
     region = make(client, "regions", name="Region1", grid_id=grid["id"])
     assert region["grid_id"] == grid["id"]
     node = make(client, "nodes", name="Node1", region_id=region["id"])
+    assert set(node) == {"id", "name", "region_id", "grid_id", "default_series_id"}
     assert node == {**node, "region_id": region["id"], "grid_id": grid["id"]}
     for path, entity in (("grids", grid), ("regions", region), ("nodes", node)):
         assert client.get(f"/api/v1/{path}/{entity['id']}").json() == entity
@@ -168,32 +177,35 @@ def test_a_node_with_measures_is_deleted_only_when_asked_explicitly(
     region = make(client, "regions", name="R", grid_id=grid["id"])
     keep = make(client, "nodes", name="keep", region_id=region["id"])
     drop = make(client, "nodes", name="drop", region_id=region["id"])
-    add_measures(conn, keep["id"], 1.0)
-    add_measures(conn, drop["id"], 10.0)
+    wind = add_series(client, drop["id"], "generation", "wind")
+    add_measures(conn, keep["default_series_id"], 1.0)
+    add_measures(conn, drop["default_series_id"], 10.0)
+    add_measures(conn, wind, 3.0)
     refresh_all(conn)  # materialised: the deletion must reach the rollups through a refresh
     response = client.delete(f"/api/v1/nodes/{drop['id']}", headers=AUTH)
     assert response.status_code == 409
     assert "holds measures" in response.json()["detail"]
     assert "cascade=true" in response.text
-    assert conn.execute("SELECT count(*) FROM measures").fetchone() == (48,)
+    assert conn.execute("SELECT count(*) FROM measures").fetchone() == (72,)
     response = client.delete(f"/api/v1/nodes/{drop['id']}?cascade=true", headers=AUTH)
     assert response.status_code == 204
     assert client.get(f"/api/v1/nodes/{drop['id']}").status_code == 404
-    assert conn.execute("SELECT DISTINCT node_id FROM measures").fetchall() == [(keep["id"],)]
-    params = {
-        "level": "grid",
-        "resolution": "1d",
-        "start_datetime": T0.isoformat(),
-        "end_datetime": (T0 + timedelta(hours=23)).isoformat(),
-    }
-    # The refresher runs right after the commit; the rollup loses the deleted node's values.
+    # Every series of the node went, with the revisions of each.
+    assert client.get(f"/api/v1/series/{wind}").status_code == 404
+    assert client.get("/api/v1/series", params={"node_id": drop["id"]}).json() == []
+    stored = conn.execute("SELECT DISTINCT series_id FROM measures").fetchall()
+    assert stored == [(keep["default_series_id"],)]
+    # The refresher runs right after the commit; the grid's hourly rollup loses the deleted
+    # node's loads (materialised before the deletion, so only a refresh can take them out).
+    totals = "SELECT sum(total), max(nodes) FROM grid_1h WHERE grid_id = %s AND kind = 'load'"
     for _ in range(200):
-        day = client.get("/api/v1/rollups", params=params).json()["data"]
-        if day and day[0]["sum"] == 24.0:
+        day = conn.execute(totals, (grid["id"],)).fetchone()
+        if day == (24.0, 1):
             break
         conn.execute("SELECT pg_sleep(0.05)")
-    assert day[0]["sum"] == 24.0
-    assert day[0]["nodes"] == 1
+    assert day == (24.0, 1)
+    generation = "SELECT count(*) FROM grid_1h WHERE kind = 'generation'"
+    assert conn.execute(generation).fetchone() == (0,)
 
 
 def test_moving_a_node_follows_the_foundation_rule(
@@ -207,7 +219,7 @@ def test_moving_a_node_follows_the_foundation_rule(
     )
     assert moved.status_code == 200
     assert moved.json()["grid_id"] == grids[1]["id"]  # the node's grid follows its region
-    add_measures(conn, node["id"])
+    add_measures(conn, add_series(client, node["id"], "price", "day_ahead"))  # not its default
     back = client.patch(
         f"/api/v1/nodes/{node['id']}", json={"region_id": regions[0]["id"]}, headers=AUTH
     )
@@ -239,6 +251,10 @@ def test_openapi_lists_every_endpoint(client: TestClient[Litestar]) -> None:
         "/api/v1/regions/{region_id}": {"get", "patch", "delete"},
         "/api/v1/nodes": {"get", "post"},
         "/api/v1/nodes/{node_id}": {"get", "patch", "delete"},
+        "/api/v1/kinds": {"get", "post"},
+        "/api/v1/kinds/{name}": {"get", "patch", "delete"},
+        "/api/v1/series": {"get", "post"},
+        "/api/v1/series/{series_id}": {"get", "patch", "delete"},
         "/api/v1/measures": {"get", "post"},
         "/api/v1/measures/revisions": {"get"},
         "/api/v1/rollups": {"get"},
@@ -246,3 +262,30 @@ def test_openapi_lists_every_endpoint(client: TestClient[Litestar]) -> None:
     for path, methods in expected.items():
         assert methods <= set(paths[path]), path
     assert client.get("/schema").status_code == 200  # the interactive docs page
+
+
+def test_a_grid_has_a_time_zone_checked_by_python_and_postgresql(
+    client: TestClient[Litestar],
+) -> None:
+    grid = make(client, "grids", name="EirGrid", timezone="Europe/Dublin")
+    assert grid["timezone"] == "Europe/Dublin"
+    assert client.get(f"/api/v1/grids/{grid['id']}").json() == grid
+    assert client.get("/api/v1/grids").json() == [grid]
+    moved = client.patch(
+        f"/api/v1/grids/{grid['id']}", json={"timezone": "Asia/Kolkata"}, headers=AUTH
+    )
+    assert moved.status_code == 200
+    assert moved.json() == {**grid, "timezone": "Asia/Kolkata"}
+    renamed = client.patch(f"/api/v1/grids/{grid['id']}", json={"name": "EG"}, headers=AUTH)
+    assert renamed.json()["timezone"] == "Asia/Kolkata"  # left out: kept
+    # Not IANA names: unknown, a name spelled in another case (PostgreSQL would take it), an
+    # abbreviation (PostgreSQL would take it too), a POSIX rule, a path, the empty string.
+    for bad in ("Mars/Olympus", "europe/dublin", "CEST", "UTC+5", "../etc/passwd", "", "a\x00"):
+        for response in (
+            client.post("/api/v1/grids", json={"name": "X", "timezone": bad}, headers=AUTH),
+            client.patch(f"/api/v1/grids/{grid['id']}", json={"timezone": bad}, headers=AUTH),
+        ):
+            assert response.status_code == 422, (bad, response.text)
+            assert response.json()["extra"][0]["key"] == "timezone"
+    assert client.get(f"/api/v1/grids/{grid['id']}").json()["timezone"] == "Asia/Kolkata"
+    assert [g["name"] for g in client.get("/api/v1/grids").json()] == ["EG"]

@@ -1,1 +1,1 @@
-INSERT INTO grid (name) VALUES (%(name)s) RETURNING id, name
+INSERT INTO grid (name, timezone) VALUES (%(name)s, %(timezone)s) RETURNING id, name, timezone

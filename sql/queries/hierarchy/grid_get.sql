@@ -1,1 +1,1 @@
-SELECT id, name FROM grid WHERE id = %(id)s
+SELECT id, name, timezone FROM grid WHERE id = %(id)s

@@ -1,1 +1,1 @@
-SELECT id, name FROM grid ORDER BY id
+SELECT id, name, timezone FROM grid ORDER BY id

@@ -1,1 +1,1 @@
-"""An overview of what gridts holds: counts, ranges, compression, rollup materialisation."""
+"""An overview of what gridts holds: counts, grids, ranges, compression, rollup materialisation."""

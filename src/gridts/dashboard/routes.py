@@ -12,5 +12,5 @@ from gridts.dashboard.schemas import Dashboard
 
 @get("/dashboard", operation_id="getDashboard", tags=["dashboard"])
 async def dashboard(conn: NamedDependency[AsyncConnection]) -> Dashboard:
-    """Counts, covered ranges, compression state and how far each rollup is materialised."""
+    """Counts, each grid's summary, covered ranges, compression state and rollup watermarks."""
     return await service.dashboard(conn)

@@ -13,8 +13,21 @@ class Counts(msgspec.Struct, frozen=True):
     grids: int
     regions: int
     nodes: int
+    series: int
     revisions: int
-    """Stored rows of ``measures``: an estimate from statistics (exact ones are slow)."""
+    """Stored rows of ``measures`` (every revision), counted exactly."""
+
+
+class GridSummary(msgspec.Struct, frozen=True):
+    """One grid at a glance."""
+
+    id: int
+    name: str
+    timezone: str
+    series: int
+    """Series of its nodes (each node's default series included)."""
+    latest_target: datetime | None
+    """The latest target any of its series holds a good or estimated value for (null: none)."""
 
 
 class Ranges(msgspec.Struct, frozen=True):
@@ -38,7 +51,10 @@ class Compression(msgspec.Struct, frozen=True):
 
 
 class RollupState(msgspec.Struct, frozen=True):
-    """How far one continuous aggregate is materialised."""
+    """How far one continuous aggregate is materialised.
+
+    The aggregates are series_latest, series_1h, region_1h and grid_1h (``gridts.refresh``).
+    """
 
     view: str
     materialized_until: datetime | None
@@ -51,6 +67,7 @@ class Dashboard(msgspec.Struct, frozen=True):
     """Everything ``GET /api/v1/dashboard`` reports."""
 
     counts: Counts
+    grids: list[GridSummary]
     ranges: Ranges
     compression: Compression
     rollups: list[RollupState]

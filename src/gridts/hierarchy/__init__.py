@@ -4,4 +4,5 @@ Names are unique within their parent (409 otherwise); a parent must exist (422 n
 Nothing holding measures disappears or moves by accident: deleting a grid or region with
 children, or a node with measures, is a 409, and only ``DELETE /nodes/{id}?cascade=true``
 deletes a node together with its measures (and queues the rollups' refresh over them).
+A grid has an IANA time zone (its local days); a node answers with its default series' id.
 """

@@ -53,15 +53,18 @@ class GridController(Controller):
     async def create_grid(
         self, conn: NamedDependency[AsyncConnection], data: JSONBody[GridCreate]
     ) -> Grid:
-        """A new grid (409 when the name is taken)."""
-        return await service.fetch_one(conn, "grid", "create", {"name": data.name}, Grid)
+        """A new grid (409 when the name is taken, 422 for an unknown time zone)."""
+        await service.check_timezone(conn, data.timezone)
+        params = {"name": data.name, "timezone": data.timezone}
+        return await service.fetch_one(conn, "grid", "create", params, Grid)
 
     @patch("/{grid_id:int}", operation_id="updateGrid")
     async def update_grid(
         self, conn: NamedDependency[AsyncConnection], grid_id: Id, data: JSONBody[GridUpdate]
     ) -> Grid:
-        """Rename a grid."""
-        params = {"id": grid_id, "name": data.name}
+        """Rename a grid or change its time zone (422 for an unknown one)."""
+        await service.check_timezone(conn, data.timezone)
+        params = {"id": grid_id, "name": data.name, "timezone": data.timezone}
         return await service.fetch_one(conn, "grid", "update", params, Grid)
 
     @delete("/{grid_id:int}", operation_id="deleteGrid")
@@ -138,7 +141,7 @@ class NodeController(Controller):
     ) -> Node:
         """A new node of an existing region (422 for an unknown region, 409 for a taken name)."""
         params = {"name": data.name, "region_id": data.region_id}
-        return await service.fetch_one(conn, "node", "create", params, Node)
+        return await service.create_node(conn, params, Node)
 
     @patch("/{node_id:int}", operation_id="updateNode")
     async def update_node(

@@ -19,11 +19,20 @@ Name = Annotated[
 Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
+TimeZone = Annotated[
+    str,
+    msgspec.Meta(
+        description="An IANA time zone, e.g. Europe/Dublin: the grid's local days (daily rollups)."
+    ),
+]
+
+
 class Grid(msgspec.Struct, frozen=True):
     """A grid operator (TSO/ISO)."""
 
     id: int
     name: str
+    timezone: str
 
 
 class Region(msgspec.Struct, frozen=True):
@@ -35,24 +44,31 @@ class Region(msgspec.Struct, frozen=True):
 
 
 class Node(msgspec.Struct, frozen=True):
-    """A node of a region; ``grid_id`` is its region's grid (read-only)."""
+    """A node of a region.
+
+    ``grid_id`` is its region's grid and ``default_series_id`` its default series (kind load,
+    no subtype), made with the node; both are read-only.
+    """
 
     id: int
     name: str
     region_id: int
     grid_id: int
+    default_series_id: int
 
 
 class GridCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A new grid."""
 
     name: Name
+    timezone: TimeZone = "UTC"
 
 
 class GridUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A new name."""
+    """A new name or time zone."""
 
     name: Name | None = None
+    timezone: TimeZone | None = None
 
 
 class RegionCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -7,7 +7,9 @@ a refused statement broke, in terms of the request (``gridts.errors``).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from zoneinfo import available_timezones
 
 from psycopg import errors
 from psycopg.rows import args_row
@@ -78,6 +80,41 @@ async def fetch_one(
     if found is None:
         raise NotFoundError(f"no {kind} has id {params.get('id')}")
     return found
+
+
+async def create_node(conn: AsyncConnection, params: Mapping[str, Any], row: Callable[..., T]) -> T:
+    """A new node, read back with the default series its insert trigger made."""
+    async with conn.transaction():
+        node_id = await fetch_one(conn, "node", "create", params, lambda created: created)
+        return await fetch_one(conn, "node", "get", {"id": node_id}, row)
+
+
+@cache
+def _python_zones() -> frozenset[str]:
+    # Read once: every zone name zoneinfo knows (the system's database, or the tzdata package).
+    return frozenset(available_timezones())
+
+
+async def check_timezone(conn: AsyncConnection, timezone: str | None) -> None:
+    """Refuse (422) a zone that Python's ``zoneinfo`` or this PostgreSQL server does not know.
+
+    Both must: the service reads local days with ``zoneinfo``, and PostgreSQL buckets them.
+    Names are matched exactly (PostgreSQL would also take ``europe/dublin`` or an abbreviation
+    such as ``CEST``, which are not IANA zones).
+    """
+    if timezone is None:
+        return
+    known = timezone in _python_zones()
+    if known:
+        cursor = await conn.execute(query("hierarchy", "timezone_known"), {"timezone": timezone})
+        found = await cursor.fetchone()
+        known = bool(found and found[0])
+    if not known:
+        raise InvalidParameterError(
+            f"unknown time zone {timezone!r}",
+            "timezone",
+            "give an IANA time zone name such as Europe/Dublin or UTC",
+        )
 
 
 async def delete(conn: AsyncConnection, kind: Kind, entity_id: int, *, cascade: bool) -> None:

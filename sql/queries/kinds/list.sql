@@ -1,0 +1,1 @@
+SELECT name, unit, aggregation, description FROM kind ORDER BY name
