@@ -28,8 +28,7 @@ class Measure(msgspec.Struct, frozen=True):
 
 
 class MeasurePage(msgspec.Struct, frozen=True):
-    """Rows ordered by node id, series id, target timestamp (and collection time for
-    revisions)."""
+    """Rows ordered by node, series, target timestamp (and collection time for revisions)."""
 
     data: list[Measure]
 

@@ -26,6 +26,7 @@ from litestar.params import QueryParameter
 
 from gridts.errors import InvalidParameterError
 from gridts.instants import EARLIEST, LATEST
+from gridts.kinds.rules import is_name
 from gridts.settings import Settings
 
 
@@ -59,6 +60,17 @@ def possible_ids(ids: list[int] | None) -> list[int] | None:
     if not ids:
         return None
     return [i if 1 <= i <= INT4_MAX else 0 for i in ids]
+
+
+def possible_names(names: list[str] | None) -> list[str] | None:
+    """``names`` with every malformed kind or subtype made ``""``, which no kind or subtype is.
+
+    Like an unknown id, a malformed name selects nothing (and text PostgreSQL cannot hold, such
+    as NUL, never reaches it).
+    """
+    if not names:
+        return None
+    return [name if is_name(name) else "" for name in names]
 
 
 def require_aware(value: datetime | None, key: str) -> None:
@@ -124,6 +136,6 @@ def provide_filters(
         region_ids=possible_ids(region_id),
         grid_ids=possible_ids(grid_id),
         series_ids=possible_ids(series_id),
-        kinds=kind or None,
-        subtypes=subtype or None,
+        kinds=possible_names(kind),
+        subtypes=possible_names(subtype),
     )
