@@ -231,3 +231,13 @@ def test_a_missing_observation_reads_back_with_no_value_and_its_flag(
     assert rows == [(1, "n1", 1, "load", None, "MW", T0, T0 - HOUR, None, "missing")]
     history = answered(client, "/api/v1/measures/revisions", {"node_id": [1]})
     assert [(r[8], r[9]) for r in history] == [(10.5, "estimated"), (None, "missing")]
+
+
+def test_a_malformed_kind_or_subtype_selects_nothing(
+    conn: psycopg.Connection, client: TestClient[Litestar]
+) -> None:
+    make_hierarchy(conn, TREE)
+    write_series_measures(conn, [(1, T0, T0 - HOUR, 1.0, Quality.GOOD.code)])
+    assert answered(client, "/api/v1/measures", {}) != []
+    for query in ({"kind": ["lo\x00ad"]}, {"subtype": ["Wind; DROP"]}, {"kind": ["LOAD"]}):
+        assert answered(client, "/api/v1/measures", query) == []
