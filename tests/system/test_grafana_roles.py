@@ -8,6 +8,9 @@ others.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,8 +18,10 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg import sql
 
+from gridts.cli import main
 from gridts.db import migrations
 from gridts.refresh import ROLLUPS
 from support.dashboards import T0
@@ -259,3 +264,50 @@ def test_a_second_database_shares_the_roles_and_sets_a_password(
         assert left == (2,), "the session's database still grants them"
         conn.execute("SET ROLE gridts_grafana")
         assert conn.execute("SELECT count(*) FROM grid").fetchone() is not None
+
+
+# Passwords: applied on every `gridts migrate`, whatever characters they hold.
+
+
+def _scram_matches(verifier: str, password: str) -> bool:
+    """Whether a SCRAM-SHA-256 verifier from pg_authid was made from ``password`` (RFC 5802)."""
+    method, iterations_salt, keys = verifier.split("$")
+    assert method == "SCRAM-SHA-256"
+    iterations, salt = iterations_salt.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+
+
+def _verifier(url: str, role: str) -> tuple[bool, str]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = %s", (role,)
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.mark.usefixtures("restore_roles")
+def test_every_migrate_applies_the_passwords(timescale_server: TimescaleServer) -> None:
+    url = timescale_server.create_database("gridts_test_passwords")
+    runner = CliRunner()
+    first, second = "p@ss:/w#rd%20'\"", "another one @:/#%"
+    env = {"GRIDTS_DATABASE_URL": url, "GRIDTS_API_PASSWORD": first}
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    can_login, verifier = _verifier(url, "gridts_api")
+    assert can_login
+    assert _scram_matches(verifier, first)
+    # The database is at head already: only the post-upgrade step can change the password.
+    result = runner.invoke(main, ["migrate"], env={**env, "GRIDTS_API_PASSWORD": second})
+    assert result.exit_code == 0, result.output
+    _, verifier = _verifier(url, "gridts_api")
+    assert _scram_matches(verifier, second)
+    assert not _scram_matches(verifier, first)
+    assert second not in result.output
+    # And gridts_api may read the schema revision, which `gridts serve` checks at start.
+    with connect_as(url, "gridts_api") as conn:
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
