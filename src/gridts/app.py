@@ -22,13 +22,13 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from gridts import __version__
 from gridts.accuracy.routes import AccuracyController
 from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
+from gridts.docs import docs_assets, docs_page
 from gridts.health import health, ready
 from gridts.hierarchy.routes import GridController, NodeController, RegionController
 from gridts.http_errors import EXCEPTION_HANDLERS
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         guards=[KeyGuard.from_settings(settings)],
     )
     return Litestar(
-        route_handlers=[api, health, ready, MetricsController],
+        route_handlers=[api, health, ready, MetricsController, docs_assets()],
         dependencies={
             "conn": Provide(provide_connection),
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             title="gridts",
             version=__version__,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[docs_page()],  # offline: assets served by docs_assets()
         ),
         request_max_body_size=settings.max_body_bytes,
         signature_namespace={"Settings": Settings},

@@ -16,6 +16,13 @@ import psycopg
 
 from gridts.dataset import DatasetPlan
 from gridts.db import migrations
+from gridts.db.ready import (
+    DatabaseUnavailableError,
+    SchemaNotCurrentError,
+    ensure_schema,
+    wait_for_database,
+)
+from gridts.db.roles import apply_roles
 from gridts.db.url import local_cluster, resolve_database_url
 from gridts.errors import BatchRejectedError
 from gridts.ingest.bulk import write_dataset
@@ -25,11 +32,31 @@ from gridts.settings import Settings, SettingsError
 
 
 def database_url(settings: Settings) -> str:
-    """The configured database, or the embedded one; a plain message when neither works."""
+    """The configured database, or the embedded one, once it answers (or a plain message).
+
+    A server that is still starting is waited for, up to ``GRIDTS_DATABASE_WAIT``.
+    """
     try:
-        return resolve_database_url(settings)
-    except LocalClusterUnavailableError as error:
+        url = resolve_database_url(settings)
+        wait_for_database(url, settings.database_wait, lambda line: click.echo(line, err=True))
+    except (LocalClusterUnavailableError, DatabaseUnavailableError) as error:
         raise click.ClickException(str(error)) from None
+    return url
+
+
+def current_database_url(settings: Settings) -> str:
+    """``database_url``, at this gridts' schema (or a one-line message saying what to run).
+
+    The embedded cluster is migrated here; any other database only by ``gridts migrate``.
+    """
+    url = database_url(settings)
+    try:
+        migrated = ensure_schema(url, settings, migrate=settings.database_url is None)
+    except SchemaNotCurrentError as error:
+        raise click.ClickException(str(error)) from None
+    if migrated:
+        click.echo(migrated, err=True)
+    return url
 
 
 @click.group()
@@ -48,7 +75,9 @@ def main(ctx: click.Context) -> None:
 @click.pass_obj
 def migrate(settings: Settings, revision: str) -> None:
     """Bring the database schema up to date (alembic upgrade)."""
-    migrations.upgrade(database_url(settings), settings, revision, quiet=False)
+    url = database_url(settings)
+    migrations.upgrade(url, settings, revision, quiet=False)
+    apply_roles(url, settings)  # passwords (GRIDTS_*_PASSWORD) on every run, not only 0005's
     click.echo(f"database at revision {revision}")
 
 
@@ -88,7 +117,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     # Workers are separate processes that read settings from the environment.
-    os.environ["GRIDTS_DATABASE_URL"] = database_url(settings)
+    os.environ["GRIDTS_DATABASE_URL"] = current_database_url(settings)
     uvicorn.run(
         "gridts.app:create_app",
         factory=True,
@@ -158,7 +187,7 @@ def seed(
         resolution=timedelta(minutes=int(resolution)),
         random_seed=seed_,
     )
-    url = database_url(settings)
+    url = current_database_url(settings)
     try:
         report = asyncio.run(
             write_dataset(url, plan, batch_rows, jobs=jobs, progress=sys.stdout.isatty())

@@ -75,6 +75,9 @@ class Settings:
     pool_timeout: timedelta = timedelta(seconds=5)
     """Longest a request waits for a database connection before it gets a 503 (database away)."""
 
+    database_wait: timedelta = timedelta(seconds=60)
+    """Longest a ``gridts`` command waits at start for a database that does not answer yet."""
+
     statement_timeout: timedelta = timedelta(seconds=30)
     """Longest a single query of the service may run."""
 

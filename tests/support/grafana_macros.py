@@ -1,15 +1,22 @@
 """Grafana's PostgreSQL query interpolation, rebuilt so the tests can run dashboard SQL.
 
-Three passes, in Grafana's order:
+What Grafana 12 does to a panel's SQL before PostgreSQL sees it, in its order:
 
-1. template variables (``$grid``, ``${grid}``, ``[[grid]]``), as the PostgreSQL data source
-   formats a single-valued variable: the value as is, with ``'`` doubled;
-2. the global SQL substitutions of ``sqleng.Interpolate``: ``$__interval_ms``, ``$__interval``
-   (``gtime.FormatInterval``: ``5m``, ``1h``, ``1d``), ``$__unixEpochFrom()``,
-   ``$__unixEpochTo()``;
-3. the data source's macros (``macros.go`` of ``grafana-postgresql-datasource``) with the
-   TimescaleDB option on: ``$__timeFilter(c)`` is ``c BETWEEN '<from>' AND '<to>'`` in RFC 3339
-   UTC, ``$__timeGroup(c, i)`` is ``time_bucket('<seconds to 3 decimals>s',c)``, and so on.
+1. The panel's interval (``calculate_interval``, ``rangeutil.calculateInterval`` of
+   ``@grafana/data``): the range divided by the panel's max data points, rounded to one of
+   Grafana's steps (``round_interval``), and never below the panel's "Min interval" (or the data
+   source's ``timeInterval``, ``1m`` when unset). The panel's ``interval`` is only that floor.
+2. Template variables in the browser (``SqlDatasource.interpolateVariable``): ``$grid``,
+   ``${grid}``, ``[[grid]]``; a single value as is with ``'`` doubled, a multi-value or
+   include-All variable as quoted literals joined by ``,``. ``$__interval`` and
+   ``$__interval_ms`` are scoped variables of the same pass: the interval as
+   ``rangeutil.secondsToHms`` writes it (``format_interval``: ``5m``, ``1h``, ``7d``, ``1y``; there
+   is no week unit) and in milliseconds. The backend's ``sqleng.Interpolate`` would write the same
+   with ``gtime.FormatInterval`` (largest whole unit among y, d, h, m, s, ms).
+3. ``$__unixEpochFrom()`` and ``$__unixEpochTo()`` (``sqleng.Interpolate``), then the data
+   source's macros (``macros.go`` of ``grafana-postgresql-datasource``) with the TimescaleDB
+   option on: ``$__timeFilter(c)`` is ``c BETWEEN '<from>' AND '<to>'`` in RFC 3339 UTC,
+   ``$__timeGroup(c, i)`` is ``time_bucket('<seconds to 3 decimals>s',c)``, and so on.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from datetime import UTC, datetime, timedelta
 
 _VARIABLE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}")
 _MACRO = re.compile(r"\$([_a-zA-Z0-9]+)\(([^)]*)\)")
+# rangeutil's intervals_in_seconds (what a "Min interval" may be written in) and gtime's units
+# for $__timeGroup; Grafana's "y" and "M" there count calendar time from now, which the tests'
+# fixed ranges never need: a year is 365 days here.
 _UNITS = {
     "ms": timedelta(milliseconds=1),
     "s": timedelta(seconds=1),
@@ -29,10 +39,49 @@ _UNITS = {
     "w": timedelta(weeks=1),
     "y": timedelta(days=365),
 }
+#: The data source's default "Min interval" (``SqlDatasource``: ``timeInterval || '1m'``).
+DATASOURCE_MIN_INTERVAL = "1m"
+# rangeutil.roundInterval: (below this many ms, the interval is this many ms).
+_STEPS = (
+    (10, 1),
+    (15, 10),
+    (35, 20),
+    (75, 50),
+    (150, 100),
+    (350, 200),
+    (750, 500),
+    (1_500, 1_000),
+    (3_500, 2_000),
+    (7_500, 5_000),
+    (12_500, 10_000),
+    (17_500, 15_000),
+    (25_000, 20_000),
+    (45_000, 30_000),
+    (90_000, 60_000),
+    (210_000, 120_000),
+    (450_000, 300_000),
+    (750_000, 600_000),
+    (1_050_000, 900_000),
+    (1_500_000, 1_200_000),
+    (2_700_000, 1_800_000),
+    (5_400_000, 3_600_000),
+    (9_000_000, 7_200_000),
+    (16_200_000, 10_800_000),
+    (32_400_000, 21_600_000),
+    (86_400_000, 43_200_000),
+    (604_800_000, 86_400_000),
+    (1_814_400_000, 604_800_000),
+    (3_628_800_000, 2_592_000_000),
+)
+_YEAR_MS = 31_536_000_000
 
 
 class MacroError(ValueError):
     """A macro Grafana would refuse (Grafana answers the panel with an error)."""
+
+
+Value = str | list[str]
+"""A variable's value: one string, or the selected values of a multi-value / include-All one."""
 
 
 @dataclass(frozen=True)
@@ -42,24 +91,44 @@ class QueryContext:
     start: datetime
     end: datetime
     interval: timedelta = timedelta(minutes=1)
-    variables: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, Value] = field(default_factory=dict)
     timescaledb: bool = True
 
 
 def parse_interval(text: str) -> timedelta:
-    """``gtime.ParseInterval`` for the units dashboards use: ``30s``, ``5m``, ``1h``, ``1d``."""
+    """An interval as dashboards write one: ``30s``, ``5m``, ``1h``, ``1d``, ``1w``."""
     match = re.fullmatch(r"(\d+)(ms|s|m|h|d|w|y)", text.strip())
     if match is None:
         raise MacroError(f"error parsing interval {text}")
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
+def round_interval(milliseconds: float) -> int:
+    """``rangeutil.roundInterval``: the Grafana step for a raw interval, in milliseconds."""
+    for below, step in _STEPS:
+        if milliseconds < below:
+            return step
+    return _YEAR_MS
+
+
+def calculate_interval(
+    start: datetime, end: datetime, max_data_points: int, min_interval: str | None = None
+) -> timedelta:
+    """``rangeutil.calculateInterval``: the interval Grafana gives a panel's queries."""
+    span_ms = (end - start) / timedelta(milliseconds=1)
+    interval_ms = round_interval(span_ms / max_data_points)
+    floor_ms = parse_interval(min_interval or DATASOURCE_MIN_INTERVAL) // timedelta(milliseconds=1)
+    return timedelta(milliseconds=max(interval_ms, floor_ms))
+
+
 def format_interval(interval: timedelta) -> str:
-    """``gtime.FormatInterval``: the largest unit that fits, whole units only."""
-    for unit in ("y", "w", "d", "h", "m", "s", "ms"):
-        if interval >= _UNITS[unit]:
-            return f"{interval // _UNITS[unit]}{unit}"
-    return "1ms"
+    """``rangeutil.secondsToHms``: the largest whole unit among y, d, h, m, s, ms."""
+    milliseconds = interval // timedelta(milliseconds=1)
+    for unit in ("y", "d", "h", "m", "s", "ms"):
+        size = _UNITS[unit] // timedelta(milliseconds=1)
+        if milliseconds >= size:
+            return f"{milliseconds // size}{unit}"
+    return "less than a millisecond"
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -77,20 +146,30 @@ def _seconds(interval: timedelta) -> str:
     return str(int(seconds)) if seconds.is_integer() else repr(seconds)
 
 
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _variables(sql: str, ctx: QueryContext) -> str:
+    scoped: dict[str, Value] = {
+        "__interval": format_interval(ctx.interval),
+        "__interval_ms": str(ctx.interval // timedelta(milliseconds=1)),
+        **ctx.variables,
+    }
+
     def replace(match: re.Match[str]) -> str:
         name = match.group(1) or match.group(2) or match.group(4)
-        if name not in ctx.variables:
-            return match.group(0)  # Grafana leaves unknown names (and $__ builtins) alone
-        return ctx.variables[name].replace("'", "''")
+        if name not in scoped:
+            return match.group(0)  # Grafana leaves unknown names (and other $__ builtins) alone
+        value = scoped[name]
+        if isinstance(value, list):
+            return ",".join(_quote(v) for v in value)
+        return value.replace("'", "''")
 
     return _VARIABLE.sub(replace, sql)
 
 
 def _globals(sql: str, ctx: QueryContext) -> str:
-    milliseconds = ctx.interval // timedelta(milliseconds=1)
-    sql = sql.replace("$__interval_ms", str(milliseconds))
-    sql = sql.replace("$__interval", format_interval(ctx.interval))
     sql = sql.replace("$__unixEpochFrom()", str(int(ctx.start.timestamp())))
     return sql.replace("$__unixEpochTo()", str(int(ctx.end.timestamp())))
 

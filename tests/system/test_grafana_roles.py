@@ -8,6 +8,9 @@ others.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -15,8 +18,10 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg import sql
 
+from gridts.cli import main
 from gridts.db import migrations
 from gridts.refresh import ROLLUPS
 from support.dashboards import T0
@@ -67,14 +72,17 @@ FORBIDDEN_TO_GRAFANA = [
     "UPDATE measures SET value = 0",
     "TRUNCATE measures",
     "SELECT * FROM measures LIMIT 1",
-    "TRUNCATE node_1h",
-    "TRUNCATE grid_1d",
+    "TRUNCATE series_1h",
+    "TRUNCATE grid_1h",
+    "TRUNCATE series",
+    "UPDATE kind SET description = 'x'",
+    "INSERT INTO series (node_id, kind) VALUES (1, 'price')",
     "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (now(), now() + '1h')",
     "SELECT * FROM rollup_refresh_queue",
     "CREATE TABLE public.grafana_was_here (a int)",
     "CREATE TEMP TABLE grafana_was_here (a int)",
     "CREATE VIEW grafana_was_here AS SELECT 1",
-    "CALL refresh_continuous_aggregate('node_1h', NULL, NULL)",
+    "CALL refresh_continuous_aggregate('series_1h', NULL, NULL)",
 ]
 
 
@@ -90,9 +98,9 @@ def test_grafana_cannot(seeded: str, statement: str) -> None:
 def test_grafana_cannot_read_timescaledb_internals(seeded: str) -> None:
     relations = [
         _chunk(seeded, "measures"),
-        *_internal(seeded, "node_latest"),
-        *_internal(seeded, "grid_1d"),
-        _chunk(seeded, _internal(seeded, "node_1h")[0]),
+        *_internal(seeded, "series_latest"),
+        *_internal(seeded, "grid_1h"),
+        _chunk(seeded, _internal(seeded, "series_1h")[0]),
     ]
     with connect_as(seeded, "gridts_grafana") as conn:
         for relation in relations:
@@ -103,7 +111,7 @@ def test_grafana_cannot_read_timescaledb_internals(seeded: str) -> None:
 def test_nobody_writes_a_continuous_aggregate(seeded: str) -> None:
     # A real-time aggregate is a UNION view: not updatable, whoever asks.
     with connect_as(seeded, "gridts_grafana") as conn:
-        for statement in ("INSERT INTO node_1h (node_id) VALUES (1)", "DELETE FROM grid_1h"):
+        for statement in ("INSERT INTO series_1h (series_id) VALUES (1)", "DELETE FROM grid_1h"):
             with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
                 conn.execute(statement)
 
@@ -135,32 +143,34 @@ def cleaned_up(seeded: str) -> Iterator[datetime]:
 
 
 def test_api_ingests_through_a_temporary_table(seeded: str, cleaned_up: datetime) -> None:
-    staging = (ROOT / "sql/queries/ingest/staging.sql").read_text(encoding="utf-8")
-    insert = (ROOT / "sql/queries/ingest/insert.sql").read_text(encoding="utf-8")
+    # What ingest does (COPY into a temporary table, one INSERT ... SELECT into measures, a window
+    # queued for the refresher), with the role's own rights; the service's SQL is tested in
+    # tests/api.
     at = cleaned_up
     with connect_as(seeded, "gridts_api") as conn:
-        node = conn.execute("SELECT min(id) FROM grid_node").fetchone()
-        assert node is not None
+        series = conn.execute("SELECT min(id) FROM series").fetchone()
+        assert series is not None
         with conn.transaction():
-            conn.execute(staging)
-            with (
-                conn.cursor() as cursor,
-                cursor.copy(
-                    "COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) "
-                    "FROM STDIN"
-                ) as copy,
-            ):
-                copy.write_row((node[0], at, at, 1.5))
-            inserted = conn.execute(insert).rowcount
+            conn.execute(
+                "CREATE TEMP TABLE api_staging (series_id integer, tm timestamptz, "
+                "tc timestamptz, value float8, quality smallint) ON COMMIT DROP"
+            )
+            with conn.cursor() as cursor, cursor.copy("COPY api_staging FROM STDIN") as copy:
+                copy.write_row((series[0], at, at, 1.5, 1))
+            inserted = conn.execute(
+                "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value, "
+                "quality) SELECT * FROM api_staging ON CONFLICT DO NOTHING"
+            ).rowcount
             conn.execute(
                 "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",
                 (at, at + timedelta(days=1)),
             )
         assert inserted == 1
         latest = conn.execute(
-            "SELECT value FROM node_latest WHERE node_id = %s AND target = %s", (node[0], at)
+            "SELECT value, quality FROM series_latest WHERE series_id = %s AND target = %s",
+            (series[0], at),
         ).fetchone()
-        assert latest == (1.5,)
+        assert latest == (1.5, 1)
         for view in ROLLUPS:
             conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier(view)))
         conn.execute("SELECT id FROM rollup_refresh_queue").fetchall()
@@ -197,8 +207,9 @@ def test_api_runs_the_dashboard_endpoint_queries(seeded: str) -> None:
         "ALTER TABLE measures ADD COLUMN x int",
         "TRUNCATE measures",
         "UPDATE measures SET value = 0",
-        "TRUNCATE node_1h",
-        "CALL refresh_continuous_aggregate('node_latest', NULL, NULL)",
+        "TRUNCATE series_1h",
+        "TRUNCATE kind",
+        "CALL refresh_continuous_aggregate('series_latest', NULL, NULL)",
     ],
 )
 def test_api_cannot(seeded: str, statement: str) -> None:
@@ -253,3 +264,50 @@ def test_a_second_database_shares_the_roles_and_sets_a_password(
         assert left == (2,), "the session's database still grants them"
         conn.execute("SET ROLE gridts_grafana")
         assert conn.execute("SELECT count(*) FROM grid").fetchone() is not None
+
+
+# Passwords: applied on every `gridts migrate`, whatever characters they hold.
+
+
+def _scram_matches(verifier: str, password: str) -> bool:
+    """Whether a SCRAM-SHA-256 verifier from pg_authid was made from ``password`` (RFC 5802)."""
+    method, iterations_salt, keys = verifier.split("$")
+    assert method == "SCRAM-SHA-256"
+    iterations, salt = iterations_salt.split(":")
+    stored_key = keys.split(":")[0]
+    salted = hashlib.pbkdf2_hmac(
+        "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+    )
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    return base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+
+
+def _verifier(url: str, role: str) -> tuple[bool, str]:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = %s", (role,)
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+@pytest.mark.usefixtures("restore_roles")
+def test_every_migrate_applies_the_passwords(timescale_server: TimescaleServer) -> None:
+    url = timescale_server.create_database("gridts_test_passwords")
+    runner = CliRunner()
+    first, second = "p@ss:/w#rd%20'\"", "another one @:/#%"
+    env = {"GRIDTS_DATABASE_URL": url, "GRIDTS_API_PASSWORD": first}
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    can_login, verifier = _verifier(url, "gridts_api")
+    assert can_login
+    assert _scram_matches(verifier, first)
+    # The database is at head already: only the post-upgrade step can change the password.
+    result = runner.invoke(main, ["migrate"], env={**env, "GRIDTS_API_PASSWORD": second})
+    assert result.exit_code == 0, result.output
+    _, verifier = _verifier(url, "gridts_api")
+    assert _scram_matches(verifier, second)
+    assert not _scram_matches(verifier, first)
+    assert second not in result.output
+    # And gridts_api may read the schema revision, which `gridts serve` checks at start.
+    with connect_as(url, "gridts_api") as conn:
+        assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
