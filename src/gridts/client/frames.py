@@ -89,28 +89,37 @@ def table(content: bytes, row_type: type[T], frame: str, key: str = "data") -> A
         meta = {name: value for name, value in answer.items() if name != key}
     if frame == "structs":
         return Rows(msgspec.convert(records, list[row_type]), meta)  # type: ignore[valid-type]
-    known, defaults = _columns(row_type), _defaults(row_type)
-    if records:  # an older server leaves out fields with a meaning by default
-        absent = {k: v for k, v in defaults.items() if k not in records[0]}
-        if absent:
-            records = [{**absent, **record} for record in records]
+    columns = _by_column(records, _columns(row_type), _defaults(row_type))
     if frame == "pandas":
-        return _pandas(records, known, meta)
-    return _polars(records, known)
+        return _pandas(columns, _columns(row_type), meta)
+    return _polars(columns, _columns(row_type))
 
 
-def _seen(records: list[dict[str, Any]]) -> set[str]:
-    """Every field some row has."""
+def _by_column(
+    records: list[dict[str, Any]], known: dict[str, Any], defaults: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """The rows as one list per field: the known ones in order, then any a newer server added.
+
+    A field an older server leaves out gets its default (``quality``: ``good``), else None.
+    """
     seen: set[str] = set()
     for record in records:
         seen.update(record)
-    return seen
+    columns: dict[str, list[Any]] = {}
+    for name in [*known, *sorted(seen - known.keys())]:
+        if name not in seen:
+            columns[name] = [defaults.get(name)] * len(records)
+        elif records and all(name in r for r in records):
+            columns[name] = [r[name] for r in records]
+        else:
+            default = defaults.get(name)
+            columns[name] = [r.get(name, default) for r in records]
+    return columns
 
 
-def _pandas(records: list[dict[str, Any]], known: dict[str, Any], meta: dict[str, Any]) -> Any:  # noqa: ANN401
+def _pandas(columns: dict[str, list[Any]], known: dict[str, Any], meta: dict[str, Any]) -> Any:  # noqa: ANN401
     pd: Any = importlib.import_module("pandas")
-    names = [*known, *sorted(_seen(records) - known.keys())]
-    df = pd.DataFrame.from_records(records, columns=names)
+    df = pd.DataFrame(columns)
     for name, kind in known.items():
         if kind is datetime:
             parsed = pd.to_datetime(df[name], utc=True, format="ISO8601")
@@ -127,23 +136,18 @@ def _pandas(records: list[dict[str, Any]], known: dict[str, Any], meta: dict[str
     return df
 
 
-def _polars(records: list[dict[str, Any]], known: dict[str, Any]) -> Any:  # noqa: ANN401
+def _polars(columns: dict[str, list[Any]], known: dict[str, Any]) -> Any:  # noqa: ANN401
     pl: Any = importlib.import_module("polars")
     # Timestamps and leads arrive as text, parsed below (offsets differ from row to row).
     dtypes = {str: pl.String, int: pl.Int64, float: pl.Float64, bool: pl.Boolean}
-    schema = {name: dtypes.get(kind, pl.String) for name, kind in known.items()}
-    if records:
-        seen = _seen(records)
-        names = [*known, *sorted(seen - known.keys())]
-        df = pl.from_dicts(
-            records,
-            schema_overrides={n: t for n, t in schema.items() if n in seen},
-            infer_schema_length=None,
-        )
-        missing = [pl.lit(None, schema[n]).alias(n) for n in known if n not in df.columns]
-        df = df.with_columns(missing).select(names)
-    else:
-        df = pl.DataFrame(schema=schema)
+    df = pl.DataFrame(
+        [
+            pl.Series(name, values, dtype=dtypes.get(known.get(name), pl.String), strict=False)
+            if name in known
+            else pl.Series(name, values, strict=False)
+            for name, values in columns.items()
+        ]
+    )
     for name, kind in known.items():
         if kind is datetime:
             df = df.with_columns(pl.col(name).str.to_datetime(time_zone="UTC"))
