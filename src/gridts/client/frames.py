@@ -139,10 +139,10 @@ def _pandas(columns: dict[str, list[Any]], known: dict[str, Any], meta: dict[str
 def _polars(columns: dict[str, list[Any]], known: dict[str, Any]) -> Any:  # noqa: ANN401
     pl: Any = importlib.import_module("polars")
     # Timestamps and leads arrive as text, parsed below (offsets differ from row to row).
-    dtypes = {str: pl.String, int: pl.Int64, float: pl.Float64, bool: pl.Boolean}
+    dtypes: dict[Any, Any] = {str: pl.String, int: pl.Int64, float: pl.Float64, bool: pl.Boolean}
     df = pl.DataFrame(
         [
-            pl.Series(name, values, dtype=dtypes.get(known.get(name), pl.String), strict=False)
+            pl.Series(name, values, dtype=dtypes.get(known[name], pl.String), strict=False)
             if name in known
             else pl.Series(name, values, strict=False)
             for name, values in columns.items()
