@@ -356,6 +356,20 @@ def test_naive_frame_timestamps_are_refused_before_sending() -> None:
         normalise(frame)
 
 
+def test_infinite_values_are_refused_before_sending() -> None:
+    """JSON has no infinity: sent as null, the server would call it a missing value."""
+    frame = pd.DataFrame(
+        {
+            "node_id": [1, 1],
+            "timestamp_measured": [pd.Timestamp(T0), pd.Timestamp(T0 + timedelta(hours=1))],
+            "timestamp_collected": [pd.Timestamp(T0)] * 2,
+            "value": [1.0, float("-inf")],
+        }
+    )
+    with pytest.raises(ValueError, match="row 1 value: -inf cannot be sent"):
+        normalise(frame)
+
+
 def test_mapping_rows_are_sent_as_given() -> None:
     """A misspelt key reaches the server, which names it, instead of being dropped here."""
     [row] = normalise([{"node_id": 1, "qualty": "good", "kind": None}])

@@ -20,6 +20,7 @@ is a duplicate, sending the whole input again is always safe.
 from __future__ import annotations
 
 import importlib
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -141,12 +142,21 @@ def normalise(rows: object) -> list[dict[str, Any]]:
     """``rows`` as the JSON objects to send, in the caller's order."""
     library = _library(rows)
     if library == "pandas":
-        return _from_columns(_pandas_columns(rows))
+        return _finite(_from_columns(_pandas_columns(rows)))
     if library == "polars":
-        return _from_columns(_polars_columns(rows))
+        return _finite(_from_columns(_polars_columns(rows)))
     if isinstance(rows, Mapping | msgspec.Struct | str | bytes) or not isinstance(rows, Iterable):
         raise TypeError("write takes an iterable of rows (Row Structs or mappings) or a DataFrame")
-    return [_one(row) for row in rows]
+    return _finite([_one(row) for row in rows])
+
+
+def _finite(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Refuse infinite values here rather than send them as null (JSON has no infinity)."""
+    for index, row in enumerate(rows):
+        value = row.get("value")
+        if isinstance(value, float) and math.isinf(value):
+            raise ValueError(f"row {index} value: {value} cannot be sent (JSON has no infinity)")
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
