@@ -267,6 +267,21 @@ def test_accuracy_by_lead_as_a_frame(gridts: Client) -> None:
     assert by_lead["count"].tolist() == [HOURS, HOURS]
 
 
+@needs_series_measures
+def test_the_async_client_writes_and_reads(server: ServiceProcess) -> None:
+    async def run() -> tuple[int, int]:
+        async with AsyncClient(server.base_url, api_key=API_KEY) as client:
+            grid = await client.create_grid("Grid1")
+            region = await client.create_region("Region1", grid.id)
+            node = await client.create_node("Node1", region.id)
+            frame = forecast_frame([node.id])
+            result = await client.write(frame, batch_rows=20)
+            revisions = await client.revisions(T0, T0 + timedelta(hours=HOURS), frame="structs")
+            return result.inserted, len(revisions)
+
+    assert asyncio.run(run()) == (HOURS * len(LEADS), HOURS * len(LEADS))
+
+
 class LoseFirstAnswer(httpx.BaseTransport):
     """Delivers the first measures write to the server, then drops its answer (a reset)."""
 
@@ -332,6 +347,7 @@ def test_series_round_trip(gridts: Client) -> None:
     [node] = _hierarchy(gridts, nodes=1)
     [default] = gridts.list_series(node_id=node)
     assert (default.kind, default.subtype, default.unit) == ("load", None, "MW")
+    assert gridts.get_node(node).default_series_id == default.id
 
     wind = gridts.create_series(node, "generation", subtype="wind", min_value=0.0)
     assert gridts.get_series(wind.id) == wind

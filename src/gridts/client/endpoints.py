@@ -310,12 +310,28 @@ def create_series(
     return Call("POST", f"{API}/series", decode(Series), body=data, resend=False)
 
 
-def update_series(series_id: int, **changes: Any) -> Call[Series]:  # noqa: ANN401
+def update_series(
+    series_id: int,
+    *,
+    node_id: int | UnsetType = UNSET,
+    kind: str | UnsetType = UNSET,
+    subtype: str | UnsetType | None = UNSET,
+    min_value: float | UnsetType | None = UNSET,
+    max_value: float | UnsetType | None = UNSET,
+    description: str | UnsetType = UNSET,
+) -> Call[Series]:
     """``PATCH /series/{id}``: only the fields given change (None sets a field to null)."""
-    allowed = {"node_id", "kind", "subtype", "min_value", "max_value", "description"}
-    if unknown := changes.keys() - allowed:
-        raise TypeError(f"a series has no field {', '.join(sorted(unknown))}")
-    return Call("PATCH", f"{API}/series/{int(series_id)}", decode(Series), body=body(changes))
+    data = body(
+        {
+            "node_id": node_id,
+            "kind": kind,
+            "subtype": subtype,
+            "min_value": min_value,
+            "max_value": max_value,
+            "description": description,
+        }
+    )
+    return Call("PATCH", f"{API}/series/{int(series_id)}", decode(Series), body=data)
 
 
 def delete_series(series_id: int) -> Call[None]:

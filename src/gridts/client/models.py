@@ -34,12 +34,17 @@ class Region(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Node(msgspec.Struct, frozen=True, kw_only=True):
-    """A node of a region; ``grid_id`` is its region's grid."""
+    """A node of a region.
+
+    ``grid_id`` is its region's grid; ``default_series_id`` the series that rows naming the node
+    alone write to (kind ``load``, no subtype).
+    """
 
     id: int
     name: str
     region_id: int
     grid_id: int
+    default_series_id: int | None = None
 
 
 class Kind(msgspec.Struct, frozen=True, kw_only=True):

@@ -264,13 +264,33 @@ class Client:
             )
         )
 
-    def update_series(self, series_id: int, **changes: Any) -> Series:  # noqa: ANN401
+    def update_series(
+        self,
+        series_id: int,
+        *,
+        node_id: int | UnsetType = UNSET,
+        kind: str | UnsetType = UNSET,
+        subtype: str | UnsetType | None = UNSET,
+        min_value: float | UnsetType | None = UNSET,
+        max_value: float | UnsetType | None = UNSET,
+        description: str | UnsetType = UNSET,
+    ) -> Series:
         """Change a series; ``None`` clears a field.
 
         ``min_value``, ``max_value`` and ``description`` may always change; ``node_id``,
         ``kind`` and ``subtype`` only while the series holds no measures.
         """
-        return self._send(api.update_series(series_id, **changes))
+        return self._send(
+            api.update_series(
+                series_id,
+                node_id=node_id,
+                kind=kind,
+                subtype=subtype,
+                min_value=min_value,
+                max_value=max_value,
+                description=description,
+            )
+        )
 
     def delete_series(self, series_id: int) -> None:
         """Delete a series without measures (a node's default series goes with its node)."""
