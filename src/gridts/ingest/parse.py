@@ -3,8 +3,9 @@
 msgspec decodes the whole batch in C against the row type (fast path). Only when that fails is
 the body decoded again without a type and each row checked field by field, so the answer names
 every bad row by its index (0-based, as sent) and field, not just the first one msgspec met.
-Checks msgspec's types cannot express (finite values, whole-second targets, a sane date range)
-run on every row either way.
+Checks msgspec's types cannot express (finite values, a value unless the quality is missing,
+whole-second targets, a sane date range, a series named by id or node) run on every row either
+way. Whether the series exists is ``resolve``'s question, asked of the database.
 """
 
 from __future__ import annotations
@@ -24,8 +25,18 @@ from gridts.errors import (
     MalformedBodyError,
     Problem,
 )
-from gridts.ingest.schemas import FIELDS, Instant, MeasureIn, MeasureRecord, NodeId
+from gridts.ingest.schemas import (
+    FIELDS,
+    REQUIRED,
+    Instant,
+    MeasureIn,
+    MeasureRecord,
+    Name,
+    NodeId,
+    SeriesId,
+)
 from gridts.instants import EARLIEST, LATEST
+from gridts.quality import Quality
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -37,13 +48,21 @@ if TYPE_CHECKING:
 MAX_MAGNITUDE = 1e15
 
 _TYPES: dict[str, Any] = {
-    "node_id": NodeId,
+    "series_id": SeriesId | None,
+    "node_id": NodeId | None,
+    "kind": Name | None,
+    "subtype": Name | None,
     "timestamp_measured": Instant,
     "timestamp_collected": Instant,
-    "value": float,
+    "value": float | None,
+    "quality": Quality | None,
 }
 _LENIENT = msgspec.json.Decoder(float_hook=Decimal)
 _LOCATION = re.compile(r"\s*- at `\$[^`]*`$")
+_ROW_SHAPE = (
+    "an object with timestamp_measured, timestamp_collected, value (and quality), naming its "
+    "series by series_id or by node_id (with kind and subtype)"
+)
 
 
 def _whole_batch(message: str) -> InvalidRowsError:
@@ -79,9 +98,11 @@ def parse_json(body: bytes, max_rows: int) -> list[MeasureIn]:
 
 
 def parse_csv(body: bytes, max_rows: int) -> list[MeasureRecord]:
-    """Rows from CSV with the header line ``node_id,timestamp_measured,timestamp_collected,value``.
+    """Rows from CSV whose header line names the columns present, in any order.
 
-    A UTF-8 byte-order mark is ignored; columns may come in any order, named by the header.
+    ``timestamp_measured`` and ``timestamp_collected`` are required, and ``series_id`` or
+    ``node_id``; the other columns of ``FIELDS`` may be left out. An empty cell is null. A UTF-8
+    byte-order mark is ignored.
     """
     try:
         text = body.decode("utf-8-sig")
@@ -92,24 +113,44 @@ def parse_csv(body: bytes, max_rows: int) -> list[MeasureRecord]:
     except csv.Error as error:
         raise MalformedBodyError(f"the body is not valid CSV: {error}") from None
     if not records:
-        raise _whole_batch(f"empty body: expected the header {_HEADER}")
+        raise _whole_batch(f"empty body: expected a header line such as {_HEADER}")
     header = [name.strip() for name in records[0]]
-    if sorted(header) != sorted(FIELDS):
-        raise _whole_batch(f"the first line must be the header {_HEADER}")
+    _check_header(header)
     records = records[1:]
     _limit(len(records), max_rows)
-    if header != list(FIELDS):
-        order = [header.index(name) for name in FIELDS]
-        records = [[r[i] for i in order] if len(r) == len(FIELDS) else r for r in records]
+    width = len(header)
+    at = [header.index(name) if name in header else None for name in FIELDS]
+    # Every record in FIELDS order, absent columns and empty cells null; a record of the wrong
+    # width becomes None, which fails conversion and is then named by the slow path.
+    cells = [
+        [(r[i] or None) if i is not None else None for i in at] if len(r) == width else None
+        for r in records
+    ]
     try:
-        rows = msgspec.convert(records, list[MeasureRecord], strict=False)
+        rows = msgspec.convert(cells, list[MeasureRecord], strict=False)
     except msgspec.ValidationError:
-        raise InvalidRowsError(list(_csv_problems(records))) from None
+        raise InvalidRowsError(list(_csv_problems(records, header))) from None
     _check(rows)
     return rows
 
 
-_HEADER = ",".join(FIELDS)
+_HEADER = "node_id,timestamp_measured,timestamp_collected,value"
+
+
+def _check_header(header: list[str]) -> None:
+    unknown = [name for name in header if name not in FIELDS]
+    if unknown or len(set(header)) != len(header):
+        raise _whole_batch(
+            f"the first line must be a header naming each column once, from: {','.join(FIELDS)}"
+            + (f" (unknown: {','.join(unknown)})" if unknown else "")
+        )
+    if any(name not in header for name in REQUIRED) or (
+        "series_id" not in header and "node_id" not in header
+    ):
+        raise _whole_batch(
+            "the header must name timestamp_measured, timestamp_collected and series_id or "
+            f"node_id, such as {_HEADER}"
+        )
 
 
 def _limit(count: int, max_rows: int) -> None:
@@ -131,8 +172,13 @@ def _check(rows: Sequence[MeasureRow]) -> None:
 
 def _plausible(row: MeasureRow) -> bool:
     target = row.timestamp_measured
+    value = row.value
     return (
-        abs(row.value) <= MAX_MAGNITUDE
+        (abs(value) <= MAX_MAGNITUDE if value is not None else row.quality is Quality.MISSING)
+        and (
+            row.series_id is not None
+            or (row.node_id is not None and (row.kind is not None or row.subtype is None))
+        )
         and target.microsecond == 0
         and EARLIEST <= target < LATEST
         and EARLIEST <= row.timestamp_collected < LATEST
@@ -140,13 +186,22 @@ def _plausible(row: MeasureRow) -> bool:
 
 
 def _value_problems(index: int, row: MeasureRow) -> Iterable[Problem]:
-    if not math.isfinite(row.value):
+    if row.series_id is None and row.node_id is None:
+        yield Problem(
+            index, "node_id", "missing: name the series by node_id (and kind) or by series_id"
+        )
+    elif row.series_id is None and row.kind is None and row.subtype is not None:
+        yield Problem(index, "kind", "must be given with subtype")
+    if row.value is None:
+        if row.quality is not Quality.MISSING:
+            yield Problem(index, "value", "must be a number unless the quality is missing")
+    elif not math.isfinite(row.value):
         yield Problem(index, "value", "must be a finite number (not NaN or infinite)")
     elif abs(row.value) > MAX_MAGNITUDE:
         yield Problem(index, "value", f"must be at most {MAX_MAGNITUDE:g} in magnitude")
     if row.timestamp_measured.microsecond:
         yield Problem(index, "timestamp_measured", "must be a whole second")
-    for name in ("timestamp_measured", "timestamp_collected"):
+    for name in REQUIRED:
         if not EARLIEST <= getattr(row, name) < LATEST:
             yield Problem(index, name, "must lie in [1900-01-01, 2200-01-01) UTC")
 
@@ -162,17 +217,18 @@ def _field_problem(index: int, name: str, raw: object, *, strict: bool) -> Probl
 def _json_problems(items: list[Any]) -> Iterable[Problem]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            yield Problem(index, None, f"must be an object with the fields {_HEADER}")
+            yield Problem(index, None, f"must be {_ROW_SHAPE}")
             continue
         yield from _row_problems(index, item, strict=True)
 
 
-def _csv_problems(records: list[list[str]]) -> Iterable[Problem]:
+def _csv_problems(records: list[list[str]], header: list[str]) -> Iterable[Problem]:
     for index, record in enumerate(records):
-        if len(record) != len(FIELDS):
-            yield Problem(index, None, f"has {len(record)} fields, expected {len(FIELDS)}")
+        if len(record) != len(header):
+            yield Problem(index, None, f"has {len(record)} fields, expected {len(header)}")
             continue
-        yield from _row_problems(index, dict(zip(FIELDS, record, strict=True)), strict=False)
+        item = {name: cell or None for name, cell in zip(header, record, strict=True)}
+        yield from _row_problems(index, item, strict=False)
 
 
 def _row_problems(index: int, item: dict[str, Any], *, strict: bool) -> Iterable[Problem]:
@@ -180,13 +236,14 @@ def _row_problems(index: int, item: dict[str, Any], *, strict: bool) -> Iterable
         if name not in _TYPES:
             yield Problem(index, str(name), "unknown field")
     bad = False
-    for name in FIELDS:
+    for name in REQUIRED:
         if name not in item:
             yield Problem(index, name, "missing")
             bad = True
-        elif (problem := _field_problem(index, name, item[name], strict=strict)) is not None:
+    for name in FIELDS:
+        if name in item and (problem := _field_problem(index, name, item[name], strict=strict)):
             yield problem
             bad = True
     if not bad:
-        values = [item[name] for name in FIELDS]
-        yield from _value_problems(index, msgspec.convert(values, MeasureRecord, strict=strict))
+        known = {name: item[name] for name in FIELDS if name in item}
+        yield from _value_problems(index, msgspec.convert(known, MeasureIn, strict=strict))
