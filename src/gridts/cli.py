@@ -21,6 +21,7 @@ from gridts.errors import BatchRejectedError
 from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.refresh import Refresher, day_window, refresh_all
+from gridts.retention import RetentionError, apply_policy
 from gridts.settings import Settings, SettingsError
 
 
@@ -47,9 +48,15 @@ def main(ctx: click.Context) -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision.")
 @click.pass_obj
 def migrate(settings: Settings, revision: str) -> None:
-    """Bring the database schema up to date (alembic upgrade)."""
-    migrations.upgrade(database_url(settings), settings, revision, quiet=False)
+    """Bring the database schema up to date (alembic upgrade), then the retention policy."""
+    url = database_url(settings)
+    migrations.upgrade(url, settings, revision, quiet=False)
     click.echo(f"database at revision {revision}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            click.echo(apply_policy(conn, settings.retention))
+        except RetentionError as error:
+            raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -125,6 +132,12 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--batch-rows", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="Connections.")
 @click.option("--refresh/--no-refresh", default=True, show_default=True, help="Refresh rollups.")
+@click.option(
+    "--series",
+    "extra_series",
+    is_flag=True,
+    help="Also generation (gas, wind, solar) and a price per node, besides the load.",
+)
 @click.pass_obj
 def seed(
     settings: Settings,
@@ -142,6 +155,7 @@ def seed(
     batch_rows: int,
     jobs: int,
     refresh: bool,
+    extra_series: bool,
 ) -> None:
     """Write a synthetic data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
     given = [s for s in (days, weeks, years) if s is not None]
@@ -157,6 +171,7 @@ def seed(
         span=span,
         resolution=timedelta(minutes=int(resolution)),
         random_seed=seed_,
+        extra_series=extra_series,
     )
     url = database_url(settings)
     try:
