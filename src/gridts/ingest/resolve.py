@@ -18,7 +18,7 @@ from gridts.errors import InvalidRowsError, Problem
 from gridts.quality import Quality
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Container, Iterable, Sequence
     from datetime import datetime
 
     from psycopg import AsyncConnection
@@ -99,30 +99,36 @@ async def resolve(
     conn: AsyncConnection, rows: Sequence[MeasureRow], boundary: datetime | None
 ) -> list[Row]:
     """The stored form of ``rows``, or ``InvalidRowsError`` naming every row that cannot be."""
-    ids: set[int] = set()
-    keys: set[Key] = set()
-    for row in rows:
-        if row.series_id is None:
-            keys.add((row.node_id, row.kind or DEFAULT_KIND, row.subtype))
-        else:
-            ids.add(row.series_id)
-    found = {s.id: s for s in await _lookup(conn, ids, keys)}
-    by_key: dict[Key, int] = {(s.node_id, s.kind, s.subtype): i for i, s in found.items()}
+    # Comprehensions, not one loop with branches: this runs for every row of every batch. A row
+    # naming only its node (the common case) is looked up by the node id alone.
+    nodes = {r.node_id for r in rows if r.series_id is None and r.kind is None}
+    keys = {
+        (r.node_id, r.kind, r.subtype) for r in rows if r.series_id is None and r.kind is not None
+    }
+    ids = {r.series_id for r in rows if r.series_id is not None}
+    named = keys | {(node, DEFAULT_KIND, None) for node in nodes}
+    found = {s.id: s for s in await _lookup(conn, ids, named)}
+    by_key = {(s.node_id, s.kind, s.subtype): i for i, s in found.items()}
+    by_node = {s.node_id: i for i, s in found.items() if s.kind == DEFAULT_KIND and not s.subtype}
+    out: list[Row] = [
+        (
+            r.series_id
+            if r.series_id is not None
+            else by_node.get(r.node_id, _NONE)  # type: ignore[arg-type]
+            if r.kind is None
+            else by_key.get((r.node_id, r.kind, r.subtype), _NONE),  # type: ignore[arg-type]
+            r.timestamp_measured,
+            r.timestamp_collected,
+            r.value,
+            _CODE[r.quality],
+        )
+        for r in rows
+    ]
     problems: list[Problem] = []
-    unresolved: dict[int, Key] = {}
-    out: list[Row] = []
-    for index, row in enumerate(rows):
-        if row.series_id is None:
-            key = (row.node_id, row.kind or DEFAULT_KIND, row.subtype)
-            series_id = by_key.get(key, _NONE)
-            if series_id == _NONE:
-                unresolved[index] = key
-        else:
-            series_id = _by_id(index, row, row.series_id, found, problems)
-        quality = _CODE[row.quality]
-        out.append((series_id, row.timestamp_measured, row.timestamp_collected, row.value, quality))
-    if unresolved:
-        problems.extend(await _unknown(conn, unresolved))
+    if ids:
+        problems.extend(_by_id(rows, found))
+    if not nodes <= by_node.keys() or not keys <= by_key.keys():
+        problems.extend(await _unknown(conn, rows, by_key))
     _verify(out, found, boundary, problems)
     return out
 
@@ -145,20 +151,19 @@ async def check(conn: AsyncConnection, rows: Sequence[Row], boundary: datetime |
 _NONE = 0
 
 
-def _by_id(
-    index: int, row: MeasureRow, series_id: int, found: dict[int, Series], problems: list[Problem]
-) -> int:
-    """The series a row names by id (``_NONE`` if none has it).
+def _by_id(rows: Sequence[MeasureRow], found: dict[int, Series]) -> Iterable[Problem]:
+    """Problems of rows naming their series by id.
 
-    A node, kind or subtype the row also gives must be the series'.
+    No such series, or another node, kind or subtype given than the series'.
     """
-    series = found.get(series_id)
-    if series is None:
-        problems.append(Problem(index, "series_id", f"no series has id {series_id}"))
-        return _NONE
-    if row.node_id is not None or row.kind is not None or row.subtype is not None:
-        problems.extend(_disagreements(index, row, series))
-    return series.id
+    for index, row in enumerate(rows):
+        if row.series_id is None:
+            continue
+        series = found.get(row.series_id)
+        if series is None:
+            yield Problem(index, "series_id", f"no series has id {row.series_id}")
+        elif row.node_id is not None or row.kind is not None or row.subtype is not None:
+            yield from _disagreements(index, row, series)
 
 
 def _verify(
@@ -204,8 +209,16 @@ def _disagreements(index: int, row: MeasureRow, series: Series) -> Iterable[Prob
         )
 
 
-async def _unknown(conn: AsyncConnection, unresolved: dict[int, Key]) -> list[Problem]:
+async def _unknown(
+    conn: AsyncConnection, rows: Sequence[MeasureRow], by_key: Container[Key]
+) -> list[Problem]:
     """Per row naming a series that does not exist, what is missing: node, kind or subtype."""
+    unresolved: dict[int, Key] = {}
+    for index, row in enumerate(rows):
+        if row.series_id is None:
+            key = (row.node_id, row.kind or DEFAULT_KIND, row.subtype)
+            if key not in by_key:
+                unresolved[index] = key
     nodes = sorted({k[0] for k in unresolved.values() if k[0] is not None})
     cursor = await conn.execute(query("ingest", "node_series"), {"nodes": nodes})
     existing: set[int] = set()
@@ -223,11 +236,6 @@ async def _unknown(conn: AsyncConnection, unresolved: dict[int, Key]) -> list[Pr
             )
         else:
             which = "no subtype" if subtype is None else f"subtype {subtype!r}"
-            problems.append(
-                Problem(
-                    index,
-                    "subtype",
-                    f"node {node} has no {kind!r} series with {which}: create it first",
-                )
-            )
+            message = f"node {node} has no {kind!r} series with {which}: create it first"
+            problems.append(Problem(index, "subtype", message))
     return problems

@@ -8,7 +8,7 @@ by ``node_id`` alone: the node's default series (kind ``load``, no subtype). ``q
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 import msgspec
 
@@ -23,7 +23,7 @@ Instant = Annotated[
     datetime, msgspec.Meta(tz=True, description="RFC 3339 timestamp with a UTC offset.")
 ]
 
-#: Every field a row may carry, in the order of ``MeasureRecord``.
+#: Every field a row may carry.
 FIELDS: tuple[str, ...] = (
     "series_id",
     "node_id",
@@ -36,6 +36,17 @@ FIELDS: tuple[str, ...] = (
 )
 #: Fields every row must carry.
 REQUIRED: tuple[str, ...] = ("timestamp_measured", "timestamp_collected")
+#: Each field's type.
+TYPES: dict[str, Any] = {
+    "series_id": SeriesId | None,
+    "node_id": NodeId | None,
+    "kind": Name | None,
+    "subtype": Name | None,
+    "timestamp_measured": Instant,
+    "timestamp_collected": Instant,
+    "value": float | None,
+    "quality": Quality | None,
+}
 
 
 class MeasureIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -51,21 +62,40 @@ class MeasureIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     quality: Quality | None = None
 
 
-class MeasureRecord(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields=True):
-    """A CSV record, its cells in the order of ``FIELDS`` (absent column, empty cell: null)."""
+class MeasureRow(Protocol):
+    """A parsed row: a ``MeasureIn``, or a CSV record (``gridts.ingest.parse.record_type``)."""
 
-    series_id: SeriesId | None
-    node_id: NodeId | None
-    kind: Name | None
-    subtype: Name | None
-    timestamp_measured: Instant
-    timestamp_collected: Instant
-    value: float | None
-    quality: Quality | None
+    @property
+    def timestamp_measured(self) -> datetime:
+        """The target time."""
 
+    @property
+    def timestamp_collected(self) -> datetime:
+        """When this revision was known."""
 
-#: Either kind of parsed row: both have the same fields.
-MeasureRow = MeasureIn | MeasureRecord
+    @property
+    def value(self) -> float | None:
+        """The value; null only for a missing observation."""
+
+    @property
+    def series_id(self) -> int | None:
+        """The series, by id."""
+
+    @property
+    def node_id(self) -> int | None:
+        """The series' node (the series, with ``kind`` and ``subtype``)."""
+
+    @property
+    def kind(self) -> str | None:
+        """The series' kind (null: ``load``)."""
+
+    @property
+    def subtype(self) -> str | None:
+        """The series' subtype."""
+
+    @property
+    def quality(self) -> Quality | None:
+        """The quality (null: good)."""
 
 
 class IngestResult(msgspec.Struct, frozen=True):
