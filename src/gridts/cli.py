@@ -17,7 +17,7 @@ import psycopg
 from gridts.dataset import DatasetPlan
 from gridts.db import migrations
 from gridts.db.url import local_cluster, resolve_database_url
-from gridts.errors import BatchRejectedError
+from gridts.errors import BatchConflictError, BatchRejectedError
 from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.refresh import Refresher, day_window, refresh_all
@@ -180,9 +180,12 @@ def seed(
         )
     except* BatchRejectedError as group:
         error = group.exceptions[0]
-        raise click.ClickException(
-            f"{error} (was this range seeded before with another --seed?)"
-        ) from None
+        why = ""
+        if isinstance(error, BatchConflictError):
+            why = " (was this range seeded before with another --seed?)"
+        elif isinstance(error, BatchRejectedError):  # its first problem (a target too old, say)
+            why = "".join(f": {p.field}: {p.message}" for p in error.problems[:1])
+        raise click.ClickException(f"{error}{why}") from None
     click.echo(report.summary())
     if refresh:
         started = time.perf_counter()

@@ -200,3 +200,18 @@ def test_migrate_refuses_a_retention_shorter_than_two_chunks(
     assert len(result.output.strip().splitlines()) == 2  # the revision, then the one-line error
     ((_, config),) = policy_jobs(conn, "policy_retention").values()
     assert config["drop_after"] == "30 days"  # unchanged
+
+
+@pytest.mark.usefixtures("no_retention")
+def test_seeding_before_the_retention_boundary_is_refused_saying_why(
+    db: str, conn: psycopg.Connection
+) -> None:
+    assert migrate(db, "21 days").exit_code == 0
+    start = (NOW - timedelta(days=40)).strftime("%Y-%m-%d")
+    env = {"GRIDTS_DATABASE_URL": db}
+    result = CliRunner().invoke(main, ["seed", "--days", "1", "--start", start], env=env)
+    assert result.exit_code != 0
+    assert "timestamp_measured" in result.output
+    assert "retention boundary" in result.output
+    assert "another --seed" not in result.output
+    assert conn.execute("SELECT count(*) FROM measures").fetchone() == (0,)
