@@ -146,7 +146,8 @@ def _load(url: str, plan: DatasetPlan, preset: Preset, results: Results) -> None
         ids = _hierarchy(conn, plan)
     # Streamed: a sample for the baseline's row-by-row load, the rest straight into COPY, so a
     # 35 M-row preset never holds its rows in memory.
-    records = itertools.chain.from_iterable(batches(plan, ids, 50_000))
+    rows = itertools.chain.from_iterable(batches(plan, [[node] for node in ids], 50_000))
+    records = (row[:4] for row in rows)  # the baseline stores no quality
     sample = list(itertools.islice(records, preset.baseline_sample))
     # The baseline's load: one INSERT per row, one commit at the end; timed on the sample.
     with psycopg.connect(url) as conn, conn.cursor() as cursor:

@@ -111,7 +111,9 @@ def over_http(
         )
         with psycopg.connect(url) as conn:
             ids = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
-        bodies = [_body(kind, b) for b in batches(sample, ids, HTTP_BATCH_ROWS)]
+        # Rows name their node (its default series), as clients written before series did.
+        nodes = [[node] for node in ids]
+        bodies = [_body(kind, b) for b in batches(sample, nodes, HTTP_BATCH_ROWS)]
         stored, seconds = asyncio.run(_post_all(service, bodies, kind, preset.clients))
         results.add(
             f"ingest.http.{kind}",
@@ -128,10 +130,10 @@ def _body(kind: str, batch: list[tuple[Any, ...]]) -> bytes:
         return msgspec.json.encode(
             [
                 {"node_id": n, "timestamp_measured": tm, "timestamp_collected": tc, "value": v}
-                for n, tm, tc, v in batch
+                for n, tm, tc, v, _ in batch
             ]
         )
-    lines = "".join(f"{n},{tm.isoformat()},{tc.isoformat()},{v!r}\n" for n, tm, tc, v in batch)
+    lines = "".join(f"{n},{tm.isoformat()},{tc.isoformat()},{v!r}\n" for n, tm, tc, v, _ in batch)
     return ("node_id,timestamp_measured,timestamp_collected,value\n" + lines).encode()
 
 

@@ -82,11 +82,18 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
             "compression.ratio", "compression ratio", before / after, "x", higher_is_better=True
         )
         results.add("compression.seconds", "compression, all chunks", took, "s")
-        nodes = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
+        nodes = [
+            n
+            for (n,) in conn.execute(
+                "SELECT id FROM series WHERE kind = 'load' AND subtype IS NULL ORDER BY node_id"
+            )
+        ]
     # One more hour of data after the end, then a day of late revisions a month back.
     hour = plan.start + plan.span
     extra = [
-        (node, hour, hour - timedelta(hours=12 - k), 100.0 + k) for node in nodes for k in range(3)
+        (node, hour, hour - timedelta(hours=12 - k), 100.0 + k, 0)
+        for node in nodes
+        for k in range(3)
     ]
     asyncio.run(_store(url, extra))
     results.add(
@@ -99,11 +106,11 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     rng = random.Random(1)
     targets = [day + timedelta(hours=h) for h in range(24)]
     late = [
-        (node, target, target + timedelta(hours=1), round(rng.uniform(50, 150), 3))
+        (node, target, target + timedelta(hours=1), round(rng.uniform(50, 150), 3), 0)
         for node in nodes
         for target in targets
         if rng.random() < 0.1
-    ] or [(nodes[0], targets[0], targets[0] + timedelta(hours=1), 1.0)]
+    ] or [(nodes[0], targets[0], targets[0] + timedelta(hours=1), 1.0, 0)]
     started = time.perf_counter()
     asyncio.run(_store(url, late))
     write = time.perf_counter() - started

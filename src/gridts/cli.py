@@ -24,10 +24,11 @@ from gridts.db.ready import (
 )
 from gridts.db.roles import apply_roles
 from gridts.db.url import local_cluster, resolve_database_url
-from gridts.errors import BatchRejectedError
+from gridts.errors import BatchConflictError, BatchRejectedError
 from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.refresh import Refresher, day_window, refresh_all
+from gridts.retention import RetentionError, apply_policy
 from gridts.settings import Settings, SettingsError
 
 
@@ -74,11 +75,16 @@ def main(ctx: click.Context) -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision.")
 @click.pass_obj
 def migrate(settings: Settings, revision: str) -> None:
-    """Bring the database schema up to date (alembic upgrade)."""
+    """Bring the database schema up to date (alembic upgrade), then roles and retention."""
     url = database_url(settings)
     migrations.upgrade(url, settings, revision, quiet=False)
     apply_roles(url, settings)  # passwords (GRIDTS_*_PASSWORD) on every run, not only 0005's
     click.echo(f"database at revision {revision}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            click.echo(apply_policy(conn, settings.retention))
+        except RetentionError as error:
+            raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -154,6 +160,12 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
 @click.option("--batch-rows", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1), help="Connections.")
 @click.option("--refresh/--no-refresh", default=True, show_default=True, help="Refresh rollups.")
+@click.option(
+    "--series",
+    "extra_series",
+    is_flag=True,
+    help="Also generation (gas, wind, solar) and a price per node, besides the load.",
+)
 @click.pass_obj
 def seed(
     settings: Settings,
@@ -171,6 +183,7 @@ def seed(
     batch_rows: int,
     jobs: int,
     refresh: bool,
+    extra_series: bool,
 ) -> None:
     """Write a synthetic data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
     given = [s for s in (days, weeks, years) if s is not None]
@@ -186,6 +199,7 @@ def seed(
         span=span,
         resolution=timedelta(minutes=int(resolution)),
         random_seed=seed_,
+        extra_series=extra_series,
     )
     url = current_database_url(settings)
     try:
@@ -194,9 +208,12 @@ def seed(
         )
     except* BatchRejectedError as group:
         error = group.exceptions[0]
-        raise click.ClickException(
-            f"{error} (was this range seeded before with another --seed?)"
-        ) from None
+        why = ""
+        if isinstance(error, BatchConflictError):
+            why = " (was this range seeded before with another --seed?)"
+        elif isinstance(error, BatchRejectedError):  # its first problem (a target too old, say)
+            why = "".join(f": {p.field}: {p.message}" for p in error.problems[:1])
+        raise click.ClickException(f"{error}{why}") from None
     click.echo(report.summary())
     if refresh:
         started = time.perf_counter()

@@ -66,6 +66,10 @@ class Settings:
     compress_after: timedelta = timedelta(days=7)
     """Age after which the compression policy compresses a chunk of ``measures``."""
 
+    retention: timedelta | None = None
+    """Age after which raw measures are dropped (``gridts migrate`` sets TimescaleDB's retention
+    policy); the rollups keep their history. Unset: raw measures are kept forever."""
+
     pool_min_size: Annotated[int, Meta(ge=0)] = 2
     """Connections the pool keeps open."""
 

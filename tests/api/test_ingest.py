@@ -1,5 +1,7 @@
 """``POST /api/v1/measures`` (``gridts.ingest``): validated, all-or-nothing bulk ingest, in JSON
-and CSV, through HTTP; what reaches the rollups afterwards is ``test_ingest_refresher.py``'s."""
+and CSV, through HTTP; rows naming their node (its default series) as clients did before series
+existed. Series, quality and bounds are ``test_ingest_series.py``'s; what reaches the rollups
+afterwards is ``test_ingest_refresher.py``'s."""
 
 from __future__ import annotations
 
@@ -39,7 +41,21 @@ def app_settings(app_settings: Settings) -> Settings:
 
 
 def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
-    return conn.execute("SELECT * FROM measures ORDER BY 1, 2, 3").fetchall()
+    """Every stored row: ``(series_id, target, collected, value, quality)``."""
+    return conn.execute(
+        "SELECT series_id, timestamp_measured, timestamp_collected, value, quality "
+        "FROM measures ORDER BY 1, 2, 3"
+    ).fetchall()
+
+
+def stored_by_node(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
+    """Stored rows of the nodes' default series as ``(node_id, target, collected, value)``,
+    each stored with quality good."""
+    return conn.execute(
+        "SELECT s.node_id, m.timestamp_measured, m.timestamp_collected, m.value "
+        "FROM measures m JOIN series s ON s.id = m.series_id "
+        "WHERE s.kind = 'load' AND s.subtype IS NULL AND m.quality = 0 ORDER BY 1, 2, 3"
+    ).fetchall()
 
 
 def row(node: int, hours: int = 0, lead: int = 12, value: float = 1.5) -> dict[str, Any]:
@@ -61,7 +77,7 @@ def problems(response: httpx.Response) -> list[tuple[int | None, str | None]]:
 # --- success ------------------------------------------------------------------------------
 
 
-def test_json_batch_is_stored_and_read_back(
+def test_json_batch_is_stored_in_each_nodes_default_series(
     client: TestClient[Litestar], conn: psycopg.Connection, nodes: list[int]
 ) -> None:
     batch = [
@@ -73,25 +89,10 @@ def test_json_batch_is_stored_and_read_back(
     response = client.post("/api/v1/measures", json=batch, headers=AUTH)
     assert response.status_code == 201, response.text
     assert response.json() == {"inserted": len(batch), "duplicates": 0}
-    got = client.get(
-        "/api/v1/measures/revisions",
-        params={
-            "start_datetime": T0.isoformat(),
-            "end_datetime": (T0 + timedelta(hours=2)).isoformat(),
-        },
-    ).json()["data"]
     sent = {
         (r["node_id"], r["timestamp_measured"], r["timestamp_collected"], r["value"]) for r in batch
     }
-    read = {
-        (
-            r["node_id"],
-            datetime.fromisoformat(r["timestamp_measured"]).isoformat(),
-            datetime.fromisoformat(r["timestamp_collected"]).isoformat(),
-            r["value"],
-        )
-        for r in got
-    }
+    read = {(n, tm.isoformat(), tc.isoformat(), v) for n, tm, tc, v in stored_by_node(conn)}
     assert read == sent
     assert len(stored(conn)) == len(batch)
 
@@ -389,14 +390,13 @@ def test_batches_in_any_order_and_split_read_back_row_for_row(
         duplicates += response.json()["duplicates"]
     assert inserted == len(history.rows)
     assert duplicates == sum(map(len, batches)) - len(history.rows)
-    assert sorted(stored(conn)) == sorted(history.rows)
-    if history.rows:
-        first = min(r[1] for r in history.rows)
-        last = max(r[1] for r in history.rows)
-        params = {"start_datetime": first.isoformat(), "end_datetime": last.isoformat()}
-        latest = client.get("/api/v1/measures", params=params).json()["data"]
-        expected = reference.latest(history.rows)
-        assert {
-            (r["node_id"], datetime.fromisoformat(r["timestamp_measured"])): r["value"]
-            for r in latest
-        } == {key: value[3] for key, value in expected.items()}
+    assert sorted(stored_by_node(conn)) == sorted(history.rows)
+    # The latest revision of every target, as the (real-time) rollups see it.
+    latest = conn.execute(
+        "SELECT s.node_id, l.target, l.value "
+        "FROM series_latest l JOIN series s ON s.id = l.series_id"
+    ).fetchall()
+    expected = reference.latest(history.rows)
+    assert {(n, target): value for n, target, value in latest} == {
+        key: value[3] for key, value in expected.items()
+    }

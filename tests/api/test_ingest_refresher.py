@@ -18,6 +18,7 @@ import pytest
 
 from gridts.refresh import refresh_all
 from plugins.live_server import report_figure
+from support.db import default_series
 from support.wire import AUTH, measure
 
 if TYPE_CHECKING:
@@ -36,6 +37,16 @@ def row(node: int, hours: int, lead: int, value: float) -> dict[str, Any]:
     return measure(node, target, target - timedelta(hours=lead), value)
 
 
+def grid_day_total(conn: psycopg.Connection) -> float:
+    """The day T0's total load of the grid, summed over the hours of the grid_1h rollup."""
+    found = conn.execute(
+        "SELECT sum(total) FROM grid_1h WHERE kind = 'load' AND bucket >= %s AND bucket < %s",
+        (T0, T0 + timedelta(days=1)),
+    ).fetchone()
+    assert found is not None
+    return float(found[0])
+
+
 def test_a_late_revision_in_a_materialised_day_reaches_the_rollups(
     live_server: Callable[..., ServiceProcess], conn: psycopg.Connection, nodes: list[int]
 ) -> None:
@@ -45,26 +56,22 @@ def test_a_late_revision_in_a_materialised_day_reaches_the_rollups(
         httpx.post(f"{server.base_url}/api/v1/measures", json=day, headers=AUTH).status_code == 201
     )
     refresh_all(conn)  # the day is materialised now: real-time aggregation no longer covers it
-    params = {
-        "level": "grid",
-        "resolution": "1d",
-        "start_datetime": T0.isoformat(),
-        "end_datetime": (T0 + timedelta(hours=23)).isoformat(),
-    }
+    five = (T0 + timedelta(hours=5)).isoformat()
+    params = {"level": "grid", "resolution": "1h", "start_datetime": five, "end_datetime": five}
 
-    def grid_day_sum() -> float:
+    def grid_hour_sum() -> float:
         response = httpx.get(f"{server.base_url}/api/v1/rollups", params=params)
         return float(response.json()["data"][0]["sum"])
 
-    assert grid_day_sum() == 480.0
+    assert grid_hour_sum() == 20.0
     lags = []
     for step in range(5):
         late = [row(nodes[0], 5, 10 - step, 20.0 + step)]  # a newer revision of 05:00
         response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
         acknowledged = time.perf_counter()
         assert response.status_code == 201
-        expected = 480.0 + 10.0 + step
-        while grid_day_sum() != expected:
+        expected = 10.0 + 20.0 + step
+        while grid_hour_sum() != expected:
             assert time.perf_counter() - acknowledged < 15, "the rollup did not follow the write"
             time.sleep(0.01)
         lags.append(time.perf_counter() - acknowledged)
@@ -91,7 +98,7 @@ def test_a_queued_refresh_survives_a_restart_of_the_service(
     # What a crashed process leaves behind: the rows committed and the window queued.
     conn.execute(
         "INSERT INTO measures VALUES (%s, %s, %s, 99.0)",
-        (nodes[0], T0, T0 - timedelta(hours=1)),
+        (default_series(conn, nodes[0]), T0, T0 - timedelta(hours=1)),
     )
     conn.execute(
         "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",
@@ -102,8 +109,7 @@ def test_a_queued_refresh_survives_a_restart_of_the_service(
     while conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() != (0,):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    total = conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone()
-    assert total == (480.0 - 10.0 + 99.0,)
+    assert grid_day_total(conn) == 480.0 - 10.0 + 99.0
 
 
 @pytest.mark.usefixtures("restore_roles")  # gridts_api gets LOGIN here, for this test only
@@ -124,7 +130,7 @@ def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
     assert response.status_code == 201, response.text
     time.sleep(0.5)  # the service itself must not (and cannot) refresh: the window stays queued
     assert conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() == (1,)
-    assert conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() == (480.0,)
+    assert grid_day_total(conn) == 480.0
 
     refresher = subprocess.Popen(
         [sys.executable, "-m", "gridts.cli", "refresher"],
@@ -141,9 +147,7 @@ def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
         late = [row(nodes[1], 7, 6, 40.0)]
         response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
         acknowledged = time.perf_counter()
-        while conn.execute("SELECT sum FROM grid_1d WHERE bucket = %s", (T0,)).fetchone() != (
-            480.0 + 20.0 + 30.0,
-        ):
+        while grid_day_total(conn) != 480.0 + 20.0 + 30.0:
             assert time.perf_counter() - acknowledged < 10, "the refresher missed the NOTIFY"
             time.sleep(0.02)
         report_figure(

@@ -30,16 +30,17 @@ def test_migrate_then_refresh_materialises_the_rollups(timescale_server: Timesca
     with psycopg.connect(url, autocommit=True) as conn:
         make_hierarchy(conn, {"G": {"R": ["N"]}})
         conn.execute(
-            "INSERT INTO measures SELECT n.id, %s, %s, 42.0 FROM grid_node n",
+            "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
+            "SELECT s.id, %s, %s, 42.0 FROM series s",
             (datetime(2027, 5, 1, 10, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC)),
         )
         refreshed = runner.invoke(main, ["refresh"], env={"GRIDTS_DATABASE_URL": url})
         assert refreshed.exit_code == 0, refreshed.output
-        # Materialised: the grid_1d view's own table holds the day now.
+        # Materialised: the grid_1h view's own table holds the day now.
         materialised = conn.execute(
             "SELECT count(*) FROM _timescaledb_catalog.continuous_agg c "
             "JOIN _timescaledb_catalog.hypertable h ON h.id = c.mat_hypertable_id "
-            "WHERE c.user_view_name = 'grid_1d' AND "
+            "WHERE c.user_view_name = 'grid_1h' AND "
             "_timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(h.id)) "
             "> %s",
             (datetime(2027, 5, 1, tzinfo=UTC),),
@@ -93,13 +94,17 @@ def test_a_server_without_the_extension_loaded_gets_a_plain_message(
 SEED_ARGS = ["seed", "--days", "2", "--grids", "2", "--regions", "2", "--nodes", "2"]
 
 
-def _seeded(url: str) -> list[tuple[object, ...]]:
+def _seeded(url: str, kind: str = "load") -> list[tuple[object, ...]]:
+    """``(grid, region, node, subtype, target, collected, value)`` of every row of ``kind``."""
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "SELECT g.name, r.name, n.name, m.timestamp_measured, m.timestamp_collected, m.value "
-            "FROM measures m JOIN grid_node n ON n.id = m.node_id "
+            "SELECT g.name, r.name, n.name, s.subtype, m.timestamp_measured, "
+            "m.timestamp_collected, m.value "
+            "FROM measures m JOIN series s ON s.id = m.series_id "
+            "JOIN grid_node n ON n.id = s.node_id "
             "JOIN grid_region r ON r.id = n.region_id JOIN grid g ON g.id = r.grid_id "
-            "ORDER BY 1, 2, 3, 4, 5"
+            "WHERE s.kind = %s AND m.quality = 0 ORDER BY 1, 2, 3, 4, 5, 6",
+            (kind,),
         ).fetchall()
 
 
@@ -124,11 +129,11 @@ def test_seed_writes_the_seeds_data_set_once_and_deterministically(
         for r in (1, 2)
         for n in (1, 2)
     }
-    targets = sorted({r[3] for r in rows})
+    targets = sorted({r[4] for r in rows})
     assert targets[0] == datetime(2026, 3, 28, tzinfo=UTC)
     assert targets[1] - targets[0] == timedelta(minutes=15)
     assert len(targets) == 2 * 96
-    leads = {r[3] - r[4] for r in rows}
+    leads = {r[4] - r[5] for r in rows}
     assert leads == {timedelta(hours=h) for h in (12, 11, 10)}
 
     again = runner.invoke(main, args, env={"GRIDTS_DATABASE_URL": urls[0]})
@@ -166,7 +171,7 @@ def test_seeded_values_look_like_a_grid(timescale_server: TimescaleServer) -> No
                 SELECT value, extract(epoch FROM m.timestamp_measured - timestamp_collected) / 3600
                        AS lead_hours
                 FROM measures
-                WHERE node_id = m.node_id AND timestamp_measured = m.timestamp_measured
+                WHERE series_id = m.series_id AND timestamp_measured = m.timestamp_measured
             ) f ON true
             WHERE m.timestamp_measured - m.timestamp_collected = interval '10 hours'
             """
@@ -186,5 +191,112 @@ def test_seeded_values_look_like_a_grid(timescale_server: TimescaleServer) -> No
         assert shape[0] > 1.1 * shape[1]
         assert shape[2] > 0
         # --refresh (the default) materialised the rollups over the seeded days.
-        grid_days = conn.execute("SELECT count(*) FROM grid_1d").fetchone()
-        assert grid_days == (3 * 7,)
+        grid_hours = conn.execute("SELECT count(*) FROM grid_1h").fetchone()
+        assert grid_hours == (3 * 7 * 24,)
+
+
+def test_seed_spends_no_ids_on_what_exists(timescale_server: TimescaleServer) -> None:
+    url = timescale_server.create_database("gridts_test_seed_ids")
+    runner = CliRunner()
+    env = {"GRIDTS_DATABASE_URL": url}
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    for args in (
+        ["seed", "--days", "1"],
+        ["seed", "--days", "1"],
+        ["seed", "--days", "1", "--series"],
+    ):
+        result = runner.invoke(main, [*args, "--no-refresh"], env=env)
+        assert result.exit_code == 0, result.output
+    with psycopg.connect(url, autocommit=True) as conn:
+        ids = {
+            table: [i for (i,) in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+            for table in ("grid", "grid_region", "grid_node", "series")
+        }
+        assert ids["grid"] == [1, 2, 3]
+        assert ids["grid_region"] == list(range(1, 10))
+        assert ids["grid_node"] == list(range(1, 28))
+        assert ids["series"] == list(range(1, 28 + 4 * 27))  # 27 loads, then 4 more per node
+        # Nothing was spent either: the next grid, region and node take the next ids.
+        made = make_hierarchy(conn, {"G4": {"R10": ["N28"]}})
+        assert (made.grids, made.regions, made.nodes) == ([4], [10], [28])
+
+
+def test_seed_series_adds_generation_and_price_and_keeps_the_load(
+    timescale_server: TimescaleServer,
+) -> None:
+    runner = CliRunner()
+    urls = [timescale_server.create_database(f"gridts_test_seed_series_{i}") for i in (1, 2)]
+    for url, extra in zip(urls, ([], ["--series"]), strict=True):
+        env = {"GRIDTS_DATABASE_URL": url}
+        assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+        result = runner.invoke(main, ["seed", "--days", "3", *extra], env=env)
+        assert result.exit_code == 0, result.output
+    assert f"{27 * 72 * 3 * 5:,} rows" in result.output
+    plain, series = urls
+    assert _seeded(series, "load") == _seeded(plain, "load")  # the default data set, unchanged
+    with psycopg.connect(series) as conn:
+        kinds = conn.execute(
+            "SELECT kind, subtype, count(*), min(min_value) FROM series "
+            "GROUP BY kind, subtype ORDER BY 1, 2"
+        ).fetchall()
+        assert kinds == [
+            ("generation", "gas", 27, 0.0),
+            ("generation", "solar", 27, 0.0),
+            ("generation", "wind", 27, 0.0),
+            ("load", None, 27, None),
+            ("price", None, 27, None),
+        ]
+        # Per node, series and hour: the final revision (collected 10 hours before its target).
+        conn.execute(
+            """
+            CREATE TEMP VIEW final AS
+            SELECT s.node_id, coalesce(s.subtype, s.kind) AS name, m.timestamp_measured AS target,
+                   extract(hour FROM m.timestamp_measured) AS hour, m.value
+            FROM measures m JOIN series s ON s.id = m.series_id
+            WHERE m.timestamp_measured - m.timestamp_collected = interval '10 hours'
+            """
+        )
+
+        def avg(name: str, hours: tuple[int, ...]) -> float:
+            found = conn.execute(
+                "SELECT avg(value) FROM final WHERE name = %s AND hour = ANY(%s)",
+                (name, list(hours)),
+            ).fetchone()
+            assert found is not None
+            return float(found[0])
+
+        # Solar: nothing at night, a bell at midday.
+        night = conn.execute(
+            "SELECT max(value) FROM final WHERE name = 'solar' AND hour IN (22, 23, 0, 1, 2)"
+        ).fetchone()
+        assert night == (0.0,)
+        assert avg("solar", (11, 12, 13)) > 1.5 * avg("solar", (7, 8, 17, 18)) > 0
+        # Wind drifts: hour to hour it moves little compared with how far it goes in three days.
+        drift = conn.execute(
+            """
+            SELECT avg(step) / avg(span) FROM (
+                SELECT node_id, avg(abs(value - previous)) AS step, max(value) - min(value) AS span
+                FROM (SELECT node_id, value,
+                             lag(value) OVER (PARTITION BY node_id ORDER BY target) AS previous
+                      FROM final WHERE name = 'wind') AS w
+                GROUP BY node_id
+            ) AS per_node
+            """
+        ).fetchone()
+        assert drift is not None
+        assert 0 < drift[0] < 0.25
+        # Gas fills what wind and solar leave of the load.
+        cover = conn.execute(
+            """
+            SELECT avg(g.total / l.value) FROM final l
+            JOIN (SELECT node_id, target, sum(value) AS total FROM final
+                  WHERE name IN ('gas', 'wind', 'solar') GROUP BY node_id, target) g
+              USING (node_id, target)
+            WHERE l.name = 'load'
+            """
+        ).fetchone()
+        assert cover is not None
+        assert 0.9 < cover[0] < 1.3
+        # Price: a morning and an evening peak over a night and midday trough.
+        morning, evening = avg("price", (7, 8, 9)), avg("price", (18, 19, 20))
+        assert min(morning, evening) > max(avg("price", (2, 3, 4)), avg("price", (12, 13, 14))) + 10

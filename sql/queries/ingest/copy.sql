@@ -1,1 +1,1 @@
-COPY ingest_staging (node_id, timestamp_measured, timestamp_collected, value) FROM STDIN (FORMAT BINARY)
+COPY ingest_staging (series_id, timestamp_measured, timestamp_collected, value, quality) FROM STDIN (FORMAT BINARY)

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 import psycopg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gridts.dataset import DatasetPlan, batches, ensure_hierarchy
+from gridts.dataset import DatasetPlan, batches, ensure_hierarchy, ensure_series
 from gridts.ingest.store import store
+from gridts.retention import Horizon
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -51,7 +52,7 @@ async def write_dataset(
     progress: bool = False,
     on_batch: Callable[[int], None] | None = None,
 ) -> BulkReport:
-    """Create the plan's hierarchy and store its rows, one transaction per batch.
+    """Create the plan's hierarchy and series and store its rows, one transaction per batch.
 
     ``jobs`` connections store batches side by side: while the server inserts one batch, the
     next is generated and COPied on another connection (one stream leaves a core idle).
@@ -68,13 +69,14 @@ async def write_dataset(
         disable=not progress,
     )
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        node_ids = await ensure_hierarchy(conn, plan)
-    pending = batches(plan, node_ids, batch_rows)
+        series = await ensure_series(conn, plan, await ensure_hierarchy(conn, plan))
+    pending = batches(plan, series, batch_rows)
+    horizon = Horizon()
 
     async def worker() -> None:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             for batch in pending:  # a shared iterator: each batch goes to one worker
-                result = await store(conn, batch)
+                result = await store(conn, batch, horizon=horizon)
                 totals[0] += result.inserted
                 totals[1] += result.duplicates
                 bar.advance(task, len(batch))

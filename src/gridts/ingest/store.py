@@ -1,11 +1,13 @@
 """Storing a checked batch set-wise, all or nothing, in one transaction.
 
-1. Node ids are checked with one query over the batch's distinct ids (refused, naming the rows).
+1. The series the rows name are looked up with one query over the batch's distinct ids and
+   ``(node_id, kind, subtype)`` keys (``resolve``): unknown series, values out of a series'
+   bounds and targets before the retention boundary are refused, naming the rows.
 2. The rows are COPied (binary) into a per-connection temporary staging table.
 3. One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` moves them into ``measures``.
 4. Only when it inserted fewer rows than were sent does anything more run: keys sent twice with
-   different values, or already stored with another value, are conflicts (and the transaction
-   rolls back); the rest were duplicates of stored rows.
+   different values or qualities, or already stored with another value or quality, are
+   conflicts (and the transaction rolls back); the rest were duplicates of stored rows.
 5. Rows below a rollup's watermark are announced to ``gridts.refresh`` in the same transaction.
 
 A concurrent writer of the same key is serialised by the primary key: ``ON CONFLICT`` waits for
@@ -20,39 +22,63 @@ from typing import TYPE_CHECKING, Any
 
 from gridts import refresh
 from gridts.db.queries import query
-from gridts.errors import (
-    MAX_PROBLEMS,
-    BatchConflictError,
-    BatchRejectedError,
-    InvalidRowsError,
-    Problem,
-)
+from gridts.errors import MAX_PROBLEMS, BatchConflictError, BatchRejectedError, Problem
+from gridts.ingest.resolve import Row, check, resolve
 from gridts.ingest.schemas import IngestResult
 from gridts.observability import INGEST_ROWS
+from gridts.quality import BY_CODE
+from gridts.retention import Horizon
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Awaitable, Callable, Sequence
     from datetime import datetime
 
     from psycopg import AsyncConnection
 
+    from gridts.ingest.schemas import MeasureRow
+
 Key = tuple[int, "datetime", "datetime"]
-#: ``(node_id, timestamp_measured, timestamp_collected, value)``
-Row = tuple[Any, ...]
 
-_COPY_TYPES = ("int4", "timestamptz", "timestamptz", "float8")
+_COPY_TYPES = ("int4", "timestamptz", "timestamptz", "float8", "int2")
 
 
-async def store(conn: AsyncConnection, rows: Sequence[Row]) -> IngestResult:
-    """Store ``rows`` whole or not at all.
+async def store(
+    conn: AsyncConnection, rows: Sequence[Row], *, horizon: Horizon | None = None
+) -> IngestResult:
+    """Store ``rows`` (series ids known, as ``gridts.dataset`` makes them) whole or not at all.
 
     ``conn`` must be in autocommit mode (the pool's); the batch gets its own transaction.
+    ``horizon`` caches the retention boundary across batches (default: read for this one).
     """
-    first = min(r[1] for r in rows)
-    last = max(r[1] for r in rows)
+
+    async def checked(boundary: datetime | None) -> Sequence[Row]:
+        await check(conn, rows, boundary)
+        return rows
+
+    return await _store(conn, len(rows), checked, horizon)
+
+
+async def store_measures(
+    conn: AsyncConnection, rows: Sequence[MeasureRow], *, horizon: Horizon | None = None
+) -> IngestResult:
+    """Store parsed rows, which name their series by id or by node, whole or not at all."""
+
+    async def resolved(boundary: datetime | None) -> Sequence[Row]:
+        return await resolve(conn, rows, boundary)
+
+    return await _store(conn, len(rows), resolved, horizon)
+
+
+async def _store(
+    conn: AsyncConnection,
+    count: int,
+    prepare: Callable[[datetime | None], Awaitable[Sequence[Row]]],
+    horizon: Horizon | None,
+) -> IngestResult:
     try:
         async with conn.transaction():
-            await _check_nodes(conn, rows)
+            boundary = await (horizon or Horizon(0)).boundary(conn)
+            rows = await prepare(boundary)
             await conn.execute(query("ingest", "staging"))
             cursor = conn.cursor()
             async with cursor.copy(query("ingest", "copy")) as copy:
@@ -60,43 +86,36 @@ async def store(conn: AsyncConnection, rows: Sequence[Row]) -> IngestResult:
                 for row in rows:
                     await copy.write_row(row)
             inserted = (await conn.execute(query("ingest", "insert"))).rowcount
-            if inserted < len(rows):
+            first = min(r[1] for r in rows)
+            last = max(r[1] for r in rows)
+            if inserted < count:
                 await _check_conflicts(conn, rows, first, last)
             if inserted:
                 await refresh.changed(conn, first, last)
     except BatchRejectedError:
-        INGEST_ROWS.labels(outcome="rejected").inc(len(rows))
+        INGEST_ROWS.labels(outcome="rejected").inc(count)
         raise
     INGEST_ROWS.labels(outcome="inserted").inc(inserted)
-    INGEST_ROWS.labels(outcome="duplicate").inc(len(rows) - inserted)
-    return IngestResult(inserted=inserted, duplicates=len(rows) - inserted)
+    INGEST_ROWS.labels(outcome="duplicate").inc(count - inserted)
+    return IngestResult(inserted=inserted, duplicates=count - inserted)
 
 
-async def _check_nodes(conn: AsyncConnection, rows: Sequence[Row]) -> None:
-    wanted = sorted({r[0] for r in rows})
-    cursor = await conn.execute(query("ingest", "known_nodes"), {"nodes": wanted})
-    known = {node for (node,) in await cursor.fetchall()}
-    if len(known) == len(wanted):
-        return
-    problems = [
-        Problem(index, "node_id", f"no node has id {row[0]}")
-        for index, row in enumerate(rows)
-        if row[0] not in known
-    ]
-    raise InvalidRowsError(problems)
+def _stored(value: float | None, quality: int) -> str:
+    shown = "null" if value is None else str(value)
+    return f"value {shown} and quality {BY_CODE[quality]}"
 
 
 async def _check_conflicts(
     conn: AsyncConnection, rows: Sequence[Row], first: datetime, last: datetime
 ) -> None:
-    """Refuse the batch when a key was sent twice with two values, or is stored with another."""
+    """Refuse the batch if a key comes twice, or is stored, with another value or quality."""
     limit = {"limit": MAX_PROBLEMS + 1}
     cursor = await conn.execute(query("ingest", "batch_conflicts"), limit)
     keys: dict[Key, Any] = dict.fromkeys(await cursor.fetchall())
     if not keys:
         params = {**limit, "first": first, "last": last}
         cursor = await conn.execute(query("ingest", "stored_conflicts"), params)
-        keys = {(n, tm, tc): stored for n, tm, tc, stored in await cursor.fetchall()}
+        keys = {(s, tm, tc): (value, q) for s, tm, tc, value, q in await cursor.fetchall()}
     if not keys:
         return
     at: dict[Key, list[int]] = defaultdict(list)
@@ -107,13 +126,20 @@ async def _check_conflicts(
     problems = []
     for key, stored in keys.items():
         for index in at[key]:
-            if stored is None:
-                message = f"same key as rows {at[key]} with another value"
+            if stored is None:  # sent twice in the batch
+                values = {rows[i][3] for i in at[key]}
+                field = "quality" if len(values) == 1 else "value"
+                message = f"same key as rows {at[key]} with another {field}"
             else:
-                message = f"this key is stored with value {stored}; a revision cannot change"
-            problems.append(Problem(index, "value", message))
+                field = "quality" if stored[0] == rows[index][3] else "value"
+                message = (
+                    f"this key is stored with {_stored(*stored)}; a revision cannot change "
+                    "(send a new timestamp_collected)"
+                )
+            problems.append(Problem(index, field, message))
     detail = (
-        "the batch conflicts with stored measures or with itself: the same node, "
-        "timestamp_measured and timestamp_collected with another value; nothing was stored"
+        "the batch conflicts with stored measures or with itself: the same series, "
+        "timestamp_measured and timestamp_collected with another value or quality; "
+        "nothing was stored"
     )
     raise BatchConflictError(detail, problems[:MAX_PROBLEMS])

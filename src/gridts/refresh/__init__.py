@@ -13,6 +13,8 @@ Where a refresh happens:
   that connects as ``gridts_api`` (TimescaleDB lets only the owner refresh).
 - **Everything at once**: ``refresh_all`` (``views``), used by ``gridts refresh`` and ``gridts
   seed``; the refresh policies (hourly, last 35 days) are the safety net.
+
+No refresh reaches before the retention boundary, where raw data may be gone (``gridts.retention``).
 """
 
 from gridts.refresh.queue import changed

@@ -2,6 +2,9 @@
 
 ``refresh_continuous_aggregate`` is a procedure that cannot run in a transaction block, so this
 takes an autocommit connection. A view is refreshed only after the view it reads.
+
+Every refresh stays after the retention boundary (``gridts.retention``): a window over raw data
+the policy dropped would recompute its buckets from nothing and erase the rollups' history.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 from psycopg.errors import LockNotAvailable
 
+from gridts.retention import refresh_floor
+
 if TYPE_CHECKING:
     from psycopg import Connection
 
 #: Every continuous aggregate, each after the one it is built on.
 ROLLUPS: tuple[str, ...] = ("series_latest", "series_1h", "region_1h", "grid_1h")
+#: The one aggregate that reads ``measures``; the others read an aggregate below them, which
+#: keeps its history when raw chunks are dropped.
+_ON_RAW = "series_latest"
+_HOUR = timedelta(hours=1)
 
 # One pass per view: by default a manual refresh commits every 10 buckets, and with
 # series_latest's one-second buckets that turns a day into 8,640 transactions (seconds, not ms).
@@ -45,14 +54,35 @@ def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _clipped(view: str, start: datetime | None, floor: datetime | None) -> datetime | None:
+    """``start``, moved up to ``floor`` (the retention boundary) if it lies before it.
+
+    An hourly view may start at the boundary's hour: it reads the aggregate below it, whose
+    buckets before the boundary are kept, so the hour the boundary cuts is recomputed whole.
+    """
+    if floor is None:
+        return start
+    if view != _ON_RAW:
+        floor = _EPOCH + ((floor - _EPOCH) // _HOUR) * _HOUR
+    return floor if start is None else max(start, floor)
+
+
 def refresh_all(
     conn: Connection, start: datetime | None = None, end: datetime | None = None
 ) -> None:
-    """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded."""
+    """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded.
+
+    The window is clipped to the retention boundary (views with nothing left to refresh are
+    skipped).
+    """
+    floor = refresh_floor(conn)
     for view in ROLLUPS:
+        since = _clipped(view, start, floor)
+        if since is not None and end is not None and since >= end:
+            continue
         for pause in (*_RETRY_SECONDS, None):
             try:
-                conn.execute(_REFRESH.format(view=sql.Literal(view)), (start, end))
+                conn.execute(_REFRESH.format(view=sql.Literal(view)), (since, end))
                 break
             except LockNotAvailable:
                 if pause is None:

@@ -11,6 +11,8 @@ It is synchronous on a connection of its own: refreshes are long procedure calls
 nothing from the event loop, and a thread keeps them off it. Only one session drains at a time
 (a session advisory lock); windows that overlap or touch are merged, so a burst of writes to one
 day costs one refresh. Queue rows are deleted only after their refresh: a crash loses nothing.
+Windows are clipped to the retention boundary (``refresh_all`` does it): a window whose raw data
+the policy dropped is dequeued without erasing the rollups' history there.
 """
 
 from __future__ import annotations

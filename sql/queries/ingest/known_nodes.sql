@@ -1,1 +1,0 @@
-SELECT id FROM grid_node WHERE id = ANY(%(nodes)s)

@@ -1,0 +1,14 @@
+-- The series a batch names, by id or by (node, kind, subtype), with their bounds. FOR KEY SHARE
+-- keeps them from being deleted or re-keyed until the batch commits: their guard trigger then
+-- sees its measures.
+WITH named AS (
+    SELECT s.id
+    FROM unnest(%(nodes)s::integer[], %(kinds)s::text[], %(subtypes)s::text[])
+         AS k (node_id, kind, subtype)
+    JOIN series s ON s.node_id = k.node_id AND s.kind = k.kind
+                 AND (s.subtype = k.subtype OR (s.subtype IS NULL AND k.subtype IS NULL))
+)
+SELECT s.id, s.node_id, s.kind, s.subtype, s.min_value, s.max_value
+FROM series s
+WHERE s.id IN (SELECT unnest(%(ids)s::integer[]) UNION ALL SELECT id FROM named)
+FOR KEY SHARE OF s

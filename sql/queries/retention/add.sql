@@ -1,0 +1,1 @@
+SELECT add_retention_policy('measures', drop_after => %(keep)s::interval)

@@ -1,0 +1,1 @@
+SELECT to_regclass('measures') IS NOT NULL
