@@ -26,6 +26,7 @@ from gridts.db.queries import query
 
 if TYPE_CHECKING:
     import psycopg
+    from litestar.datastructures import State
     from psycopg import AsyncConnection
 
 #: How far back the refresh policies reach without retention (as migration 0007 sets them).
@@ -133,3 +134,31 @@ class Horizon:
             self._keep = await retention(conn)
             self._expires = now + self._seconds
         return None if self._keep is None else datetime.now(UTC) - self._keep
+
+
+def horizon_of(state: State) -> Horizon:
+    """The application's cached retention boundary (one per application)."""
+    horizon: Horizon | None = state.get("retention_horizon")
+    if horizon is None:
+        horizon = state["retention_horizon"] = Horizon()
+    return horizon
+
+
+async def dropped_note(
+    conn: AsyncConnection, state: State, start: datetime
+) -> tuple[datetime, str] | None:
+    """For a raw read from ``start``: ``(instant, note)`` when raw data before it is dropped.
+
+    Costs nothing while no retention policy exists (the cached boundary says so).
+    """
+    boundary = await horizon_of(state).boundary(conn)
+    if boundary is None or start >= boundary:
+        return None
+    dropped = await raw_dropped_before(conn)
+    if dropped is None or start >= dropped:
+        return None
+    note = (
+        f"raw measures before {dropped.isoformat()} have been dropped by the retention policy "
+        "(GRIDTS_RETENTION); rollups keep their history"
+    )
+    return dropped, note

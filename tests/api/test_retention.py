@@ -18,7 +18,7 @@ from gridts.refresh import refresh_all
 from gridts.refresh.worker import drain
 from gridts.retention import DEFAULT_START_OFFSET, apply_policy, raw_dropped_before
 from support.db import make_hierarchy
-from support.wire import AUTH, measure
+from support.wire import AUTH, iso_instant, measure
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -146,6 +146,19 @@ def test_rollups_keep_their_history_when_retention_drops_the_raw_data(
     assert abs(boundary - (datetime.now(UTC) - RETENTION)) < timedelta(minutes=1)
     response = client.post("/api/v1/measures", json=late[:1], headers=AUTH)
     assert response.status_code == 201, response.text
+
+    # A raw read over the dropped period returns what remains and says from when on it does.
+    for path in ("/api/v1/measures", "/api/v1/measures/revisions"):
+        span = {"start_datetime": iso_instant(OLD), "end_datetime": iso_instant(NEW + HOUR)}
+        body = client.get(path, params=span).json()
+        targets = {datetime.fromisoformat(m["timestamp_measured"]) for m in body["data"]}
+        assert targets == {NEW, NEW + HOUR}
+        said = datetime.fromisoformat(body["raw_dropped_before"])
+        assert abs(said - dropped_before) < timedelta(minutes=1)  # now() - retention, later
+        assert "dropped by the retention policy" in body["note"]
+        recent = client.get(path, params={**span, "start_datetime": iso_instant(NEW)}).json()
+        assert "note" not in recent
+        assert "raw_dropped_before" not in recent
 
 
 async def _dropped_before(db: str) -> datetime | None:

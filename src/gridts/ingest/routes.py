@@ -28,7 +28,7 @@ from gridts.ingest.parse import parse_csv, parse_json
 from gridts.ingest.schemas import FIELDS, REQUIRED, IngestResult
 from gridts.ingest.store import store_measures
 from gridts.quality import Quality
-from gridts.retention import Horizon
+from gridts.retention import horizon_of
 from gridts.settings import Settings
 
 if TYPE_CHECKING:
@@ -149,12 +149,4 @@ class IngestController(Controller):
         media = request.content_type[0].lower()
         body = await request.body()
         rows = _parse(media, body, settings.max_rows_per_request)
-        return await store_measures(conn, rows, horizon=_horizon(state))
-
-
-def _horizon(state: State) -> Horizon:
-    """The service's cached retention boundary (one per application)."""
-    horizon = state.get("ingest_horizon")
-    if horizon is None:
-        horizon = state["ingest_horizon"] = Horizon()
-    return horizon
+        return await store_measures(conn, rows, horizon=horizon_of(state))

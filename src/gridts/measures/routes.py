@@ -10,15 +10,17 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
 from gridts.errors import InvalidParameterError
 from gridts.measures import service
-from gridts.measures.schemas import Cutoff, MeasurePage
+from gridts.measures.schemas import Cutoff, Measure, MeasurePage
 from gridts.reads.filters import Filters, require_aware
 from gridts.reads.leads import parse_lead
+from gridts.retention import dropped_note
 from gridts.settings import Settings
 
 
@@ -35,6 +37,7 @@ class MeasureReadController(Controller):
         conn: NamedDependency[AsyncConnection],
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
+        state: State,
         collected_datetime: Annotated[
             datetime | None,
             QueryParameter(
@@ -46,7 +49,7 @@ class MeasureReadController(Controller):
         """One value per node and target timestamp: the latest revision, or the one known then."""
         require_aware(collected_datetime, "collected_datetime")
         data = await service.latest(conn, filters, collected_datetime, settings.max_response_rows)
-        return MeasurePage(data)
+        return await _page(conn, state, filters, data)
 
     @get("/horizon", operation_id="listMeasuresAtHorizon")
     async def horizon(
@@ -55,6 +58,7 @@ class MeasureReadController(Controller):
         conn: NamedDependency[AsyncConnection],
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
+        state: State,
         lead: Annotated[
             str | None,
             QueryParameter(
@@ -77,7 +81,7 @@ class MeasureReadController(Controller):
         """What was known a fixed time ahead of each target (targets unknown then left out)."""
         cutoff = parse_cutoff(lead, issued_before, timezone)
         data = await service.horizon(conn, filters, cutoff, settings.max_response_rows)
-        return MeasurePage(data)
+        return await _page(conn, state, filters, data)
 
     @get("/revisions", operation_id="listMeasureRevisions")
     async def revisions(
@@ -86,6 +90,7 @@ class MeasureReadController(Controller):
         conn: NamedDependency[AsyncConnection],
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
+        state: State,
         collected_from: Annotated[
             datetime | None,
             QueryParameter(description="Only revisions collected at or after this."),
@@ -107,7 +112,17 @@ class MeasureReadController(Controller):
         data = await service.revisions(
             conn, filters, collected_from, collected_to, settings.max_response_rows
         )
+        return await _page(conn, state, filters, data)
+
+
+async def _page(
+    conn: AsyncConnection, state: State, filters: Filters, data: list[Measure]
+) -> MeasurePage:
+    """The answer, saying so when raw data before the range's start has been dropped."""
+    dropped = await dropped_note(conn, state, filters.start)
+    if dropped is None:
         return MeasurePage(data)
+    return MeasurePage(data, raw_dropped_before=dropped[0], note=dropped[1])
 
 
 def parse_cutoff(lead: str | None, issued_before: str | None, timezone: str | None) -> Cutoff:

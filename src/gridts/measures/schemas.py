@@ -27,10 +27,14 @@ class Measure(msgspec.Struct, frozen=True):
     quality: Quality
 
 
-class MeasurePage(msgspec.Struct, frozen=True):
+class MeasurePage(msgspec.Struct, frozen=True, omit_defaults=True):
     """Rows ordered by node, series, target timestamp (and collection time for revisions)."""
 
     data: list[Measure]
+    raw_dropped_before: datetime | None = None
+    """Set when the range reaches before it: raw measures before it are dropped (retention)."""
+    note: str | None = None
+    """Says so in words."""
 
 
 class Cutoff(msgspec.Struct, frozen=True):
