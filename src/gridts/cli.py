@@ -28,6 +28,7 @@ from gridts.errors import BatchConflictError, BatchRejectedError
 from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
 from gridts.refresh import Refresher, day_window, refresh_all
+from gridts.refresh.worker import drain
 from gridts.retention import RetentionError, apply_policy
 from gridts.settings import Settings, SettingsError
 
@@ -75,7 +76,11 @@ def main(ctx: click.Context) -> None:
 @click.option("--revision", default="head", show_default=True, help="Alembic revision.")
 @click.pass_obj
 def migrate(settings: Settings, revision: str) -> None:
-    """Bring the database schema up to date (alembic upgrade), then roles and retention."""
+    """Bring the database schema up to date (alembic upgrade), then roles and retention.
+
+    A migration that rebuilds rollups queues the stored days for refresh; they are refreshed
+    here, before this returns, so reads after an upgrade come from materialised rollups.
+    """
     url = database_url(settings)
     migrations.upgrade(url, settings, revision, quiet=False)
     apply_roles(url, settings)  # passwords (GRIDTS_*_PASSWORD) on every run, not only 0005's
@@ -85,6 +90,10 @@ def migrate(settings: Settings, revision: str) -> None:
             click.echo(apply_policy(conn, settings.retention))
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
+        started = time.perf_counter()
+        if drained := drain(conn):
+            took = time.perf_counter() - started
+            click.echo(f"refreshed the rollups over {drained} queued window(s) in {took:.1f} s")
 
 
 @main.command()
