@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 
 from gridts.accuracy import service
 from gridts.accuracy.schemas import AccuracyPage, Final
+from gridts.hierarchy.service import check_timezone
 from gridts.reads.leads import parse_lead
 from gridts.reads.levels import Selection
 from gridts.settings import Settings
@@ -40,7 +41,14 @@ class AccuracyController(Controller):
         ] = None,
         bucket: Annotated[
             Literal["1d"] | None,
-            QueryParameter(description="1d: statistics per UTC day of the targets."),
+            QueryParameter(
+                description="1d: statistics per local day of the targets (the grid's zone, or "
+                "timezone)."
+            ),
+        ] = None,
+        timezone: Annotated[
+            str | None,
+            QueryParameter(description="IANA zone of the 1d buckets. Default: the grid's zone."),
         ] = None,
         final: Annotated[
             Final | None,
@@ -56,6 +64,7 @@ class AccuracyController(Controller):
         with a final value there also had a forecast by then.
         """
         level, filters = selection.level, selection.filters
+        await check_timezone(conn, timezone)
         leads = sorted({parse_lead(text) for text in lead or DEFAULT_LEADS})
         chosen = final or Final(settings.accuracy_final)
         data = await service.accuracy(
@@ -65,6 +74,7 @@ class AccuracyController(Controller):
             leads,
             chosen,
             daily=bucket == "1d",
+            timezone=timezone,
             limit=settings.max_response_rows,
         )
         return AccuracyPage(level, chosen, data)

@@ -1,15 +1,21 @@
-"""Accuracy statistics, computed set-wise in one query (``sql/queries/accuracy/stats.sql``)."""
+"""Accuracy statistics, computed set-wise in one query (``sql/queries/accuracy/stats.sql``).
+
+The series compared are chosen by the shared filters (each node's default series unless the
+request names kinds or subtypes; at region and grid level, every series of the level's nodes
+of those kinds), so forecasts are always compared with the same series' finals.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
 from gridts.accuracy.schemas import Accuracy, Final
 from gridts.db.queries import query
 from gridts.reads.levels import Level
-from gridts.reads.rows import fetch_rows, select_ids
+from gridts.reads.rows import fetch_rows, select_series
+from gridts.rollups.days import local
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -40,14 +46,28 @@ async def accuracy(
     final: Final,
     *,
     daily: bool,
+    timezone: str | None,
     limit: int,
 ) -> list[Accuracy]:
-    """Error statistics per entity of ``level``, lead (and UTC day when ``daily``)."""
-    nodes = await select_ids(conn, "node", filters)
-    if not nodes:
+    """Error statistics per entity of ``level``, kind, subtype, lead (and local day)."""
+    series = await select_series(conn, filters)
+    if not series:
         return []
-    params = {"nodes": nodes, "start": filters.start, "end": filters.end, "leads": leads}
-    return await fetch_rows(conn, statement(level, final, daily=daily), params, limit, Accuracy)
+    params = {
+        "series": series,
+        "start": filters.start,
+        "end": filters.end,
+        "leads": leads,
+        "timezone": timezone,
+    }
+
+    def row(*values: Any) -> Accuracy:  # noqa: ANN401 - positional columns of stats.sql
+        *fields, tz = values
+        if daily:
+            fields[2] = local(fields[2], tz)
+        return Accuracy(*fields)
+
+    return await fetch_rows(conn, statement(level, final, daily=daily), params, limit, row)
 
 
 def statement(level: Level, final: Final, *, daily: bool) -> sql.Composed:
@@ -55,5 +75,6 @@ def statement(level: Level, final: Final, *, daily: bool) -> sql.Composed:
     return query("accuracy", "stats").format(
         entity=_ENTITY[level],
         final=_FINAL[final],
-        bucket=sql.SQL("time_bucket('1 day', target)" if daily else "NULL::timestamptz"),
+        series_id=sql.SQL("series_id" if level is Level.NODE else "NULL::integer"),
+        bucket=sql.SQL("time_bucket('1 day', target, tz)" if daily else "NULL::timestamptz"),
     )

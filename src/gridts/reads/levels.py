@@ -35,8 +35,8 @@ class Selection(msgspec.Struct, frozen=True):
 
 _BELOW = {
     Level.NODE: (),
-    Level.REGION: ("node_id",),
-    Level.GRID: ("node_id", "region_id"),
+    Level.REGION: ("node_id", "series_id"),
+    Level.GRID: ("node_id", "region_id", "series_id"),
 }
 
 
@@ -46,13 +46,19 @@ def narrow(level: Level, ids: list[int] | None, filters: Filters) -> Filters:
         "node_id": filters.node_ids,
         "region_id": filters.region_ids,
         "grid_id": filters.grid_ids,
+        "series_id": filters.series_ids,
     }
     for key in _BELOW[level]:
         if given[key]:
             raise InvalidParameterError(
                 f"{key} cannot narrow {level} rollups",
                 key,
-                f"a {level}'s rollup covers all its nodes; use level={key.removesuffix('_id')}",
+                f"a {level}'s rollup covers all its nodes' series of a kind; "
+                + (
+                    "use level=node, or kind and subtype"
+                    if key == "series_id"
+                    else f"use level={key.removesuffix('_id')}"
+                ),
             )
     own = f"{level}_ids"
     ids = possible_ids(ids)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
+from gridts.hierarchy.service import check_timezone
 from gridts.reads.filters import require_aware
 from gridts.reads.levels import Selection
+from gridts.retention import dropped_note
 from gridts.rollups import service
 from gridts.rollups.resolution import Resolution, route
 from gridts.rollups.schemas import RollupPage
@@ -29,6 +32,7 @@ class RollupController(Controller):
         self,
         *,
         conn: NamedDependency[AsyncConnection],
+        state: State,
         settings: NamedDependency[Settings],
         selection: NamedDependency[Selection],
         resolution: Annotated[
@@ -45,9 +49,28 @@ class RollupController(Controller):
             int | None,
             QueryParameter(ge=1, description="auto: at most this many buckets per entity."),
         ] = None,
+        quality: Annotated[
+            Literal["good"] | None,
+            QueryParameter(
+                description="good: only good values (estimated ones left out too); computed "
+                "from the latest values. Default: good and estimated values; missing ones never "
+                "count."
+            ),
+        ] = None,
+        timezone: Annotated[
+            str | None,
+            QueryParameter(
+                description="IANA zone of the 1d buckets' local days. Default: each entity's "
+                "grid's zone. Raw and hourly buckets are UTC instants whatever the zone."
+            ),
+        ] = None,
     ) -> RollupPage:
-        """Buckets of a level's entities; the body names the resolution and the source read."""
+        """Buckets of a level's entities per kind and subtype, from the source the body names.
+
+        Daily buckets are local days (see ``timezone``).
+        """
         require_aware(collected_datetime, "collected_datetime")
+        await check_timezone(conn, timezone)
         level, filters = selection.level, selection.filters
         if resolution is Resolution.AUTO:
             resolution = route(
@@ -62,6 +85,12 @@ class RollupController(Controller):
             resolution,
             filters,
             collected=collected_datetime,
+            good_only=quality == "good",
+            timezone=timezone,
             limit=settings.max_response_rows,
         )
+        if collected_datetime is not None:
+            dropped = await dropped_note(conn, state, filters.start)
+            if dropped is not None:
+                return RollupPage(level, resolution, source, data, *dropped)
         return RollupPage(level, resolution, source, data)

@@ -1,0 +1,10 @@
+-- Node level, per series and UTC hour, from the real-time continuous aggregate series_1h
+-- (materialised rows below its watermark, raw data above it). Hours whose values were all
+-- missing have no usable value and no row.
+WITH members AS MATERIALIZED ({members})
+SELECT m.id, v.bucket, v.avg, v.min, v.max, v.sum, v.count, NULL::bigint AS nodes, v.series_id,
+       m.kind, m.subtype, m.unit, v.estimated, m.tz
+FROM series_1h v JOIN members m USING (series_id)
+WHERE v.series_id = ANY(%(series)s::integer[])
+  AND v.bucket >= %(start)s::timestamptz AND v.bucket < %(until)s::timestamptz
+  AND v.count > 0
