@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from support import reference
+from support import series_model as model
 from support.db import make_hierarchy, write_measures
-from support.histories import around_dst, leads, reload, target_span
 from support.wire import iso_duration
 
 if TYPE_CHECKING:
@@ -29,45 +28,64 @@ def close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-@settings(max_examples=40)
-@given(data=st.data())
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), world=model.worlds())
 def test_accuracy_matches_the_model_at_every_level(
-    client: TestClient[Litestar], conn: psycopg.Connection, data: st.DataObject
+    client: TestClient[Litestar], conn: psycopg.Connection, data: st.DataObject, world: model.World
 ) -> None:
-    history = data.draw(around_dst())
-    chosen = data.draw(st.lists(leads(history), min_size=1, max_size=4))
+    model.load(conn, world)
+    exact = [row[1] - row[2] for row in world.rows if row[1] >= row[2]]
+    round_ = st.sampled_from([timedelta(0), timedelta(hours=1), timedelta(hours=12), model.DAY])
+    lead = (st.sampled_from(exact) | round_) if exact else round_
+    chosen_leads = data.draw(st.lists(lead, min_size=1, max_size=4))
     level = data.draw(st.sampled_from(["node", "region", "grid"]))
     final = data.draw(st.sampled_from(["latest", "at_target"]))
     daily = data.draw(st.booleans())
-    reload(conn, history)
+    timezone = data.draw(st.none() | st.sampled_from(model.ZONES))
+    kinds = data.draw(st.none() | st.lists(st.sampled_from(["load", "generation", "price"])))
+    targets = [row[1] for row in world.rows] or [world.base]
     params: dict[str, Any] = {
-        **target_span(history),
+        "start_datetime": min(targets).isoformat(),
+        "end_datetime": max(targets).isoformat(),
         "level": level,
-        "lead": [iso_duration(lead) for lead in chosen],
+        "lead": [iso_duration(lead) for lead in chosen_leads],
         "final": final,
     }
     if daily:
         params["bucket"] = "1d"
+    if timezone:
+        params["timezone"] = timezone
+    if kinds:
+        params["kind"] = kinds
     response = client.get("/api/v1/accuracy", params=params)
     assert response.status_code == 200, response.text
-    entity_of = {
-        "node": {n: n for n in history.region_of},
-        "region": history.region_of,
-        "grid": history.grid_of_node(),
-    }[level]
-    expected = reference.accuracy(history.rows, entity_of, sorted(set(chosen)), final, daily=daily)
+    chosen = {
+        s.id
+        for s in world.series.values()
+        if (s.kind in kinds if kinds else (s.kind == "load" and s.subtype is None))
+    }
+    expected = model.accuracy(
+        world, level, chosen, sorted(set(chosen_leads)), final, daily=daily, timezone=timezone
+    )
     got = {
         (
             row["id"],
+            row["kind"],
+            row["subtype"],
+            row.get("series_id"),
             msgspec.convert(row["lead"], timedelta),
             datetime.fromisoformat(row["bucket"]) if row["bucket"] else None,
         ): row
         for row in response.json()["data"]
     }
     assert set(got) == set(expected)
+    event(f"{level}, daily={daily}: {'rows' if got else 'empty'}")
     for key, errors in expected.items():
         row = got[key]
         assert row["count"] == errors.count
+        assert row["unit"] == model.KINDS[row["kind"]][0]
+        if daily:  # local midnight, written with the zone's offset
+            assert row["bucket"] == key[5].isoformat().replace("+00:00", "Z"), row
         for name in ("bias", "mae", "rmse", "mape"):
             assert close(row[name], getattr(errors, name)), (key, name, row, errors)
 
@@ -92,6 +110,10 @@ def test_accuracy_of_a_known_case(client: TestClient[Litestar], conn: psycopg.Co
     assert [(r["id"], r["lead"], r["count"], r["bias"], r["mae"]) for r in nodes] == [
         (1, "PT43200S", 1, 10.0, 10.0),
         (2, "PT43200S", 1, -4.0, 4.0),
+    ]
+    assert [(r["series_id"], r["kind"], r["subtype"], r["unit"]) for r in nodes] == [
+        (1, "load", None, "MW"),
+        (2, "load", None, "MW"),
     ]
     assert nodes[0]["mape"] == pytest.approx(10.0)
     region = client.get("/api/v1/accuracy", params={**params, "level": "region"}).json()
