@@ -15,16 +15,14 @@ are merged.
 from __future__ import annotations
 
 import asyncio
-import functools
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pandas as pd
 import polars as pl
 import pytest
 
-from gridts.app import create_app
 from gridts.client import (
     AsyncClient,
     AuthenticationError,
@@ -36,7 +34,6 @@ from gridts.client import (
     Retry,
     Rows,
 )
-from gridts.settings import Settings
 from gridts.testing.process import API_KEY
 
 if TYPE_CHECKING:
@@ -48,45 +45,6 @@ T0 = datetime(2030, 3, 1, tzinfo=UTC)
 HOURS = 24
 #: Each target is forecast 12 h and 6 h before it, and measured 1 h after it.
 LEADS = (timedelta(hours=12), timedelta(hours=6), timedelta(hours=-1))
-
-
-@functools.cache
-def _openapi() -> dict[str, Any]:
-    app = create_app(Settings(), database_url="postgresql://offline.invalid/gridts")
-    return app.openapi_schema.to_schema()
-
-
-def _has_path(path: str) -> bool:
-    return path in _openapi()["paths"]
-
-
-def _has_field(schema: str, field: str) -> bool:
-    return field in _openapi()["components"]["schemas"].get(schema, {}).get("properties", {})
-
-
-def _stores_series() -> bool:
-    """Ingest rows name their series and quality, and reads answer with them (issue 13)."""
-    body = _openapi()["paths"]["/api/v1/measures"]["post"]["requestBody"]["content"]
-    row = body["application/json"]["schema"].get("items", {})
-    return "quality" in row.get("properties", {})
-
-
-needs_kinds_and_series = pytest.mark.skipif(
-    not (_has_path("/api/v1/kinds") and _has_path("/api/v1/series")),
-    reason="/api/v1/kinds and /api/v1/series are built on another branch (issue 13): "
-    "enable after merge",
-)
-needs_series_measures = pytest.mark.skipif(
-    not _stores_series(),
-    reason="this server cannot store measures yet: schema 0007 renamed measures.node_id and the "
-    "ingest/read code of issue 13 is on other branches: enable after merge",
-)
-
-needs_series_rollups = pytest.mark.skipif(
-    not (_stores_series() and _has_field("Rollup", "unit")),
-    reason="rollups and accuracy per series (issue 13) are built on another branch: "
-    "enable after merge",
-)
 
 
 @pytest.fixture
@@ -219,7 +177,6 @@ def test_a_refused_read_parameter_is_named(gridts: Client) -> None:
 # --- writing and reading measures ------------------------------------------------------------
 
 
-@needs_series_measures
 def test_a_forecast_written_from_a_frame_reads_back(gridts: Client) -> None:
     nodes = _hierarchy(gridts)
     frame = forecast_frame(nodes)
@@ -259,7 +216,6 @@ def test_a_forecast_written_from_a_frame_reads_back(gridts: Client) -> None:
     assert revisions["timestamp_collected"].dtype == pl.Datetime("us", "UTC")
 
 
-@needs_series_rollups
 def test_rollups_of_a_written_frame(gridts: Client) -> None:
     nodes = _hierarchy(gridts)
     gridts.write(forecast_frame(nodes))
@@ -274,7 +230,6 @@ def test_rollups_of_a_written_frame(gridts: Client) -> None:
     assert set(hourly["unit"]) == {"MW"}
 
 
-@needs_series_rollups
 def test_accuracy_by_lead_as_a_frame(gridts: Client) -> None:
     nodes = _hierarchy(gridts)
     gridts.write(forecast_frame(nodes))
@@ -286,7 +241,6 @@ def test_accuracy_by_lead_as_a_frame(gridts: Client) -> None:
     assert by_lead["count"].tolist() == [HOURS, HOURS]
 
 
-@needs_series_measures
 def test_the_async_client_writes_and_reads(server: ServiceProcess) -> None:
     async def run() -> tuple[int, int]:
         async with AsyncClient(server.base_url, api_key=API_KEY) as client:
@@ -324,7 +278,6 @@ class LoseFirstAnswer(httpx.BaseTransport):
         self.inner.close()
 
 
-@needs_series_measures
 def test_a_write_whose_answer_was_lost_is_stored_once(server: ServiceProcess) -> None:
     transport = LoseFirstAnswer()
     with Client(server.base_url, api_key=API_KEY, transport=transport) as client:
@@ -342,7 +295,6 @@ def test_a_write_whose_answer_was_lost_is_stored_once(server: ServiceProcess) ->
 # --- kinds and series ------------------------------------------------------------------------
 
 
-@needs_kinds_and_series
 def test_kinds_round_trip(gridts: Client) -> None:
     shipped = {k.name: k for k in gridts.list_kinds()}
     assert (shipped["load"].unit, shipped["load"].aggregation) == ("MW", "sum")
@@ -361,7 +313,6 @@ def test_kinds_round_trip(gridts: Client) -> None:
         gridts.delete_kind("load")  # every node's default series uses it
 
 
-@needs_kinds_and_series
 def test_series_round_trip(gridts: Client) -> None:
     [node] = _hierarchy(gridts, nodes=1)
     [default] = gridts.list_series(node_id=node)
@@ -380,8 +331,6 @@ def test_series_round_trip(gridts: Client) -> None:
     assert [s.id for s in gridts.list_series(node_id=node)] == [default.id]
 
 
-@needs_kinds_and_series
-@needs_series_measures
 def test_series_measures_with_quality(gridts: Client) -> None:
     [node] = _hierarchy(gridts, nodes=1)
     wind = gridts.create_series(node, "generation", subtype="wind", min_value=0.0)

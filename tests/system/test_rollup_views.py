@@ -1,39 +1,44 @@
 """Every continuous aggregate equals the reference model, for random revision histories.
 
 The views are read with SQL (no HTTP: ``tests/api/test_rollups.py`` covers the endpoint); they
-are what the schema defines. Histories have several revisions per target, collected before and
-after it, written out of order, on hourly or 15-minute targets, starting anywhere in two weeks (so
-across chunk boundaries). A second delivery of revisions lands in ranges that are already
+are what the schema defines. Worlds (``support.series_model``) have several series per node of
+sum and mean kinds, several revisions per target of random quality, collected before and after
+it, written out of order. A second delivery of revisions lands in ranges that are already
 materialised and already compressed; after ``refresh_all`` the rollups must show it.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridts.refresh import refresh_all
-from support import reference
-from support.db import compress_all, write_measures
-from support.histories import History, histories, reload
+from support import series_model as model
+from support.db import compress_all, write_series_measures
 
 if TYPE_CHECKING:
     import psycopg
 
-BASE = datetime(2027, 3, 1, tzinfo=UTC)
-
-
+_SERIES_1H = """
+SELECT s.node_id, s.kind, s.subtype, v.series_id, v.bucket,
+       v.avg, v.min, v.max, v.sum, v.count, v.estimated, NULL
+FROM series_1h v JOIN series s ON s.id = v.series_id
+WHERE v.count > 0
+"""
+_TOTAL_1H = """
+SELECT v.{key}, v.kind, v.subtype, NULL, v.bucket, x.value, x.value, x.value, x.value, 1,
+       v.estimated, v.nodes
+FROM {view} v JOIN kind k ON k.name = v.kind,
+LATERAL (SELECT CASE WHEN k.aggregation = 'mean' THEN v.total / v.nodes ELSE v.total END) x (value)
+WHERE v.nodes > 0
+"""
 _VIEWS = {
-    "node_1h": "SELECT node_id, bucket, avg, min, max, sum, count, NULL FROM node_1h",
-    "node_1d": "SELECT node_id, bucket, avg, min, max, sum, count, NULL FROM node_1d",
-    "region_1h": "SELECT region_id, bucket, total, total, total, total, 1, nodes FROM region_1h",
-    "grid_1h": "SELECT grid_id, bucket, total, total, total, total, 1, nodes FROM grid_1h",
-    "region_1d": "SELECT region_id, bucket, avg, min, max, sum, count, nodes FROM region_1d",
-    "grid_1d": "SELECT grid_id, bucket, avg, min, max, sum, count, nodes FROM grid_1d",
+    "node": _SERIES_1H,
+    "region": _TOTAL_1H.format(key="region_id", view="region_1h"),
+    "grid": _TOTAL_1H.format(key="grid_id", view="grid_1h"),
 }
 
 
@@ -41,55 +46,51 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
-def assert_rollups_match(
-    conn: psycopg.Connection,
-    rows: list[reference.Row],
-    region_of: dict[int, int],
-    grid_of_region: dict[int, int],
-) -> None:
-    expected = reference.rollups(rows, region_of, grid_of_region)
-    for view, query in _VIEWS.items():
+def assert_rollups_match(conn: psycopg.Connection, world: model.World) -> None:
+    chosen = set(world.series)
+    for level, query in _VIEWS.items():
         got = {
-            (entity, bucket): reference.Stats(*stats)
-            for entity, bucket, *stats in conn.execute(query).fetchall()
+            (entity, kind, subtype, sid, bucket): model.Stats(*stats)
+            for entity, kind, subtype, sid, bucket, *stats in conn.execute(query).fetchall()
         }
-        want = expected[view]
-        assert got.keys() == want.keys(), view
+        want = model.rollups(world, level, "1h", chosen=chosen)
+        assert got.keys() == want.keys(), level
         for key, stats in want.items():
             actual = got[key]
-            assert actual.count == stats.count, (view, key)
-            assert actual.nodes == stats.nodes, (view, key)
+            assert (actual.count, actual.estimated, actual.nodes) == (
+                stats.count,
+                stats.estimated,
+                stats.nodes,
+            ), (level, key)
             for field in ("avg", "min", "max", "sum"):
-                assert _close(getattr(actual, field), getattr(stats, field)), (view, key, field)
-    latest = reference.latest(rows)
-    stored = conn.execute("SELECT node_id, target, value, timestamp_collected FROM node_latest")
-    assert {(node, target): (value, collected) for node, target, value, collected in stored} == {
-        key: (row[3], row[2]) for key, row in latest.items()
+                assert _close(getattr(actual, field), getattr(stats, field)), (level, key, field)
+    stored = conn.execute("SELECT series_id, target, value, quality FROM series_latest")
+    assert {(sid, target): (value, quality) for sid, target, value, quality in stored} == {
+        key: (row[3], row[4]) for key, row in model.latest(world.rows).items()
     }
 
 
-@given(
-    data=st.data(),
-    history=histories(max_targets=8, values=(-1e4, 1e6)),
-    start=st.integers(0, 24 * 14).map(lambda hours: BASE + timedelta(hours=hours)),
-)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), world=model.worlds())
 def test_rollups_equal_the_model_with_late_revisions(
-    conn: psycopg.Connection, data: st.DataObject, history: History, start: datetime
+    conn: psycopg.Connection, data: st.DataObject, world: model.World
 ) -> None:
-    history.materialise(start)
-    rows = data.draw(st.permutations(history.rows))  # out of order on the wire
+    model.load(conn, world)
+    rows = data.draw(st.permutations(world.rows))  # out of order on the wire
     split = data.draw(st.integers(min(1, len(rows)), len(rows)))
     first, late = rows[:split], rows[split:]
-    history.rows = first
-    reload(conn, history)
+    conn.execute("TRUNCATE measures")
+    write_series_measures(conn, first)
+    world.rows = first
     # Nothing materialised yet: real-time aggregation answers from raw data.
-    assert_rollups_match(conn, first, history.region_of, history.grid_of_region)
+    assert_rollups_match(conn, world)
 
     refresh_all(conn)
-    assert_rollups_match(conn, first, history.region_of, history.grid_of_region)
+    assert_rollups_match(conn, world)
 
     # Late revisions into materialised and compressed ranges.
     compress_all(conn)
-    write_measures(conn, late)
+    write_series_measures(conn, late)
     refresh_all(conn)
-    assert_rollups_match(conn, first + late, history.region_of, history.grid_of_region)
+    world.rows = first + late
+    assert_rollups_match(conn, world)

@@ -48,7 +48,7 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
             "FROM timescaledb_information.compression_settings WHERE hypertable_name = 'measures'"
         ).fetchall()
     )
-    assert compression["node_id"] == 1  # segment by node
+    assert compression["series_id"] == 1  # segment by series
     assert compression["timestamp_measured"] < 0  # ordered
     policies = conn.execute(
         "SELECT proc_name, hypertable_name FROM timescaledb_information.jobs "
@@ -67,7 +67,8 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
         "WHERE proc_name = 'policy_refresh_continuous_aggregate'"
     ).fetchall()
     assert sorted(name for (name,) in refreshed) == sorted(ROLLUPS)
-    # Hierarchical: every rollup but node_latest is built on another continuous aggregate.
+    # Hierarchical: every rollup but series_latest is built on another continuous aggregate.
+    # Daily rollups are local days in each grid's zone, computed from the hourly ones.
     parents = dict(
         conn.execute(
             "SELECT cagg.user_view_name, parent.user_view_name "
@@ -77,13 +78,10 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
         ).fetchall()
     )
     assert parents == {
-        "node_latest": None,
-        "node_1h": "node_latest",
-        "node_1d": "node_1h",
-        "region_1h": "node_1h",
-        "region_1d": "region_1h",
+        "series_latest": None,
+        "series_1h": "series_latest",
+        "region_1h": "series_1h",
         "grid_1h": "region_1h",
-        "grid_1d": "grid_1h",
     }
 
 
@@ -128,7 +126,7 @@ def test_a_node_with_measures_cannot_vanish_or_move(conn: psycopg.Connection) ->
         conn.execute("UPDATE grid_region SET grid_id = %s WHERE id = %s", (other_grid[0], region))  # type: ignore[index]
     # Renaming is harmless and allowed; so is moving once the measures are gone.
     conn.execute("UPDATE grid_node SET name = 'renamed' WHERE id = %s", (node,))
-    conn.execute("DELETE FROM measures WHERE node_id = %s", (node,))
+    conn.execute("DELETE FROM measures WHERE series_id = %s", (node,))
     conn.execute("UPDATE grid_node SET region_id = %s WHERE id = %s", (other[0], node))  # type: ignore[index]
     conn.execute("DELETE FROM grid_node WHERE id = %s", (node,))
 
@@ -149,11 +147,11 @@ def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) ->
     with pytest.raises(psycopg.errors.UniqueViolation):
         conn.execute("INSERT INTO measures VALUES (%s, %s, %s, 3.0)", (node, T0, T0))
     conn.execute(
-        "UPDATE measures SET value = 4.0 WHERE node_id = %s AND timestamp_collected = %s",
+        "UPDATE measures SET value = 4.0 WHERE series_id = %s AND timestamp_collected = %s",
         (node, T0),
     )
     row = conn.execute(
-        "SELECT value FROM measures WHERE node_id = %s AND timestamp_measured = %s "
+        "SELECT value FROM measures WHERE series_id = %s AND timestamp_measured = %s "
         "ORDER BY timestamp_collected DESC LIMIT 1",
         (node, T0),
     ).fetchone()
