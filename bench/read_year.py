@@ -156,7 +156,7 @@ def plans(url: str) -> None:
         _, rows = _from_aggregate(Level.GRID, Resolution.DAY)
         _print_plan(
             conn,
-            "grid rollup, one year, grid_1d",
+            "grid rollup, one year, 1d local days from grid_1h",
             envelope.format(rows=rows, nodes=nodes_field),
             {"ids": [1, 2, 3], "start": year.start, "end": year.end, "limit": LIMIT},
         )
