@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from litestar.testing import TestClient
 
 T = TypeVar("T")
+HOUR = timedelta(hours=1)
 LEVELS = ("node", "region", "grid")
 RESOLUTIONS = ("raw", "1h", "1d")
 UNKNOWN = 99
@@ -42,13 +43,26 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def same(got: RollupPage, want: dict[model.Key, model.Stats], world: model.World) -> None:
-    """The page holds exactly the model's rows, in order, with the model's figures."""
+def same(
+    got: RollupPage,
+    want: dict[model.Key, model.Stats | tuple[float | None, ...]],
+    world: model.World,
+) -> None:
+    """The page holds exactly the model's rows, in order, with the model's figures; a tuple in
+    ``want`` is a filled bucket's (avg, min, max, sum)."""
     keys = [(r.id, r.kind, r.subtype, r.series_id, r.bucket) for r in got.data]
     order = sorted(want, key=lambda k: (k[0], k[1], k[2] is not None, k[2] or "", k[4]))
     assert keys == order
     for row in got.data:
         stats = want[(row.id, row.kind, row.subtype, row.series_id, row.bucket)]
+        if isinstance(stats, tuple):
+            assert (row.filled, row.count, row.estimated) == (True, 0, 0), row
+            for name, value in zip(("avg", "min", "max", "sum"), stats, strict=True):
+                got_value = getattr(row, name)
+                assert (got_value is None) == (value is None), (row, stats)
+                assert value is None or close(got_value, value), (row, stats)
+            continue
+        assert not row.filled
         for name in ("avg", "min", "max", "sum"):
             assert close(getattr(row, name), getattr(stats, name)), (row, stats)
         assert (row.count, row.estimated, row.nodes) == (stats.count, stats.estimated, stats.nodes)
@@ -58,7 +72,7 @@ def same(got: RollupPage, want: dict[model.Key, model.Stats], world: model.World
             assert row.bucket.isoformat() == stats_bucket(want, row).isoformat()
 
 
-def stats_bucket(want: dict[model.Key, model.Stats], row: Any) -> datetime:
+def stats_bucket(want: dict[model.Key, Any], row: Any) -> datetime:
     return next(
         k[4]
         for k in want
@@ -164,6 +178,14 @@ def expected_source(
     return hourly if whole_hour_midnights(zones, start, end) else "series_latest"
 
 
+def zone_of_entity(world: model.World, level: str, entity: int, series_id: int | None) -> str:
+    if level == "node":
+        assert series_id is not None
+        return world.zone(series_id, None)
+    grid = world.grid_of_region[entity] if level == "region" else entity
+    return world.zone_of_grid[grid]
+
+
 @settings(max_examples=40, deadline=None)
 @given(data=st.data(), world=model.worlds())
 def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
@@ -182,6 +204,12 @@ def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
             for resolution in RESOLUTIONS:
                 query, chosen, as_of, good_only, timezone = data.draw(requests(world, level))
                 query["resolution"] = resolution
+                fill = "none"
+                if resolution != "raw":
+                    fill = data.draw(
+                        st.sampled_from(["none", "none", "null", "previous", "linear"])
+                    )
+                    query["fill"] = fill
                 page = get_rollup(client, query)
                 start = datetime.fromisoformat(query["start_datetime"])
                 end = datetime.fromisoformat(query["end_datetime"])
@@ -198,6 +226,16 @@ def test_every_level_and_resolution_matches_the_model_before_and_after_refresh(
                     ).items()
                     if start <= key[4] <= end
                 }
+                if fill != "none":
+                    zone_of = {
+                        key[:4]: (
+                            None
+                            if resolution == "1h"
+                            else timezone or zone_of_entity(world, level, key[0], key[3])
+                        )
+                        for key in want
+                    }
+                    want = model.filled(want, fill, start, end, zone_of)  # type: ignore[assignment]
                 assert (page.level, page.resolution) == (level, resolution)
                 if (chosen and level == "node") or page.data:
                     source = expected_source(world, level, resolution, query, chosen)
@@ -464,3 +502,47 @@ def test_missing_values_are_left_out_and_estimated_ones_counted(
     good = get_rollup(client, {**query, "level": "region", "quality": "good"})
     assert good.source == "series_latest"
     assert [(r.sum, r.nodes, r.estimated) for r in good.data] == [(30.0, 2, 0)]
+
+
+@pytest.mark.parametrize(
+    ("fill", "values"),
+    [
+        ("none", [(10.0, False), (40.0, False)]),
+        ("null", [(10.0, False), (None, True), (None, True), (40.0, False), (None, True)]),
+        ("previous", [(10.0, False), (10.0, True), (10.0, True), (40.0, False), (40.0, True)]),
+        ("linear", [(10.0, False), (20.0, True), (30.0, True), (40.0, False), (None, True)]),
+    ],
+)
+def test_fill_adds_every_missing_bucket_and_marks_it(
+    conn: psycopg.Connection,
+    client: TestClient[Litestar],
+    fill: str,
+    values: list[tuple[float | None, bool]],
+) -> None:
+    """Node 1 has 10 at 00:00 and 40 at 03:00; the range runs to 04:00."""
+    make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "a")]}})
+    t = datetime(2031, 6, 1, tzinfo=UTC)
+    conn.execute(
+        "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
+        "VALUES (1, %s, %s, 10), (1, %s, %s, 40)",
+        (t, t, t + 3 * HOUR, t + 3 * HOUR),
+    )
+    page = get_rollup(
+        client,
+        {
+            "start_datetime": t.isoformat(),
+            "end_datetime": (t + 4 * HOUR).isoformat(),
+            "level": "node",
+            "resolution": "1h",
+            "fill": fill,
+        },
+    )
+    assert [(row.avg, row.filled) for row in page.data] == values
+    assert all(row.count == 0 for row in page.data if row.filled)
+
+
+def test_fill_needs_a_bucketed_resolution(client: TestClient[Litestar]) -> None:
+    params = {"start_datetime": T0.isoformat(), "end_datetime": T0.isoformat(), "level": "node"}
+    response = client.get("/api/v1/rollups", params={**params, "fill": "linear"})
+    assert response.status_code == 422  # auto picks raw for a single instant
+    assert response.json()["extra"][0]["key"] == "fill"

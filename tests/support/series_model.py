@@ -397,3 +397,47 @@ def accuracy(
             mape=mape if mape is None or isfinite(mape) else None,
         )
     return result
+
+
+def expected_buckets(start: datetime, end: datetime, zone: str | None) -> list[datetime]:
+    """UTC hours (``zone`` None) or local midnights of ``zone`` starting in ``[start, end]``."""
+    found = []
+    t = floor(start, HOUR) - 2 * DAY
+    while t <= end + 2 * DAY:
+        bucket = t if zone is None else local_day(t, zone)
+        if start <= bucket <= end and bucket not in found:
+            found.append(bucket)
+        t += HOUR
+    return found
+
+
+def filled(
+    want: dict[Key, Stats],
+    how: str,
+    start: datetime,
+    end: datetime,
+    zone_of: dict[tuple[int, str, str | None, int | None], str | None],
+) -> dict[Key, Stats | tuple[float | None, ...]]:
+    """``want`` with every missing bucket of each series that has data: ``(avg, min, max, sum)``
+    of the fill (``None`` where nothing can be said)."""
+    result: dict[Key, Stats | tuple[float | None, ...]] = dict(want)
+    for group in {key[:4] for key in want}:
+        measured = sorted((key[4], stats) for key, stats in want.items() if key[:4] == group)
+        for bucket in expected_buckets(start, end, zone_of[group]):
+            if any(b == bucket for b, _ in measured):
+                continue
+            before = [(b, s) for b, s in measured if b < bucket]
+            after = [(b, s) for b, s in measured if b > bucket]
+            values: tuple[float | None, ...] = (None, None, None, None)
+            if how == "previous" and before:
+                s = before[-1][1]
+                values = (s.avg, s.min, s.max, s.sum)
+            elif how == "linear" and before and after:
+                (b0, s0), (b1, s1) = before[-1], after[0]
+                share = (bucket - b0) / (b1 - b0)
+                values = tuple(
+                    getattr(s0, f) + (getattr(s1, f) - getattr(s0, f)) * share
+                    for f in ("avg", "min", "max", "sum")
+                )
+            result[(*group, bucket)] = values
+    return result

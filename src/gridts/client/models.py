@@ -100,6 +100,8 @@ class Rollup(msgspec.Struct, frozen=True, kw_only=True):
     subtype: str | None = None
     unit: str | None = None
     estimated: int | None = None
+    series_id: int | None = None
+    filled: bool = False
 
 
 class Accuracy(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,6 +118,7 @@ class Accuracy(msgspec.Struct, frozen=True, kw_only=True):
     kind: str | None = None
     subtype: str | None = None
     unit: str | None = None
+    series_id: int | None = None
 
 
 class WriteResult(msgspec.Struct, kw_only=True):

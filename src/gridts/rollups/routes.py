@@ -11,11 +11,13 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
+from gridts.errors import InvalidParameterError
 from gridts.hierarchy.service import check_timezone
 from gridts.reads.filters import require_aware
 from gridts.reads.levels import Selection
 from gridts.retention import dropped_note
 from gridts.rollups import service
+from gridts.rollups.fill import Fill
 from gridts.rollups.resolution import Resolution, route
 from gridts.rollups.schemas import RollupPage
 from gridts.settings import Settings
@@ -64,6 +66,15 @@ class RollupController(Controller):
                 "grid's zone. Raw and hourly buckets are UTC instants whatever the zone."
             ),
         ] = None,
+        fill: Annotated[
+            Fill,
+            QueryParameter(
+                description="Buckets without data (1h and 1d): none leaves them out; null adds "
+                "them with null values; previous carries the last measured values forward; "
+                "linear interpolates between the measured buckets either side. Added rows say "
+                "filled: true and count 0."
+            ),
+        ] = Fill.NONE,
     ) -> RollupPage:
         """Buckets of a level's entities per kind and subtype, from the source the body names.
 
@@ -79,6 +90,12 @@ class RollupController(Controller):
                 hourly_max_range=settings.hourly_max_range,
                 max_points=max_points,
             )
+        if fill is not Fill.NONE and resolution is Resolution.RAW:
+            raise InvalidParameterError(
+                "raw targets have no regular step to fill",
+                "fill",
+                "use resolution=1h or 1d with fill, or fill=none",
+            )
         source, data = await service.rollups(
             conn,
             level,
@@ -87,6 +104,7 @@ class RollupController(Controller):
             collected=collected_datetime,
             good_only=quality == "good",
             timezone=timezone,
+            fill=fill,
             limit=settings.max_response_rows,
         )
         if collected_datetime is not None:

@@ -30,10 +30,11 @@ class Rollup(msgspec.Struct, frozen=True, omit_defaults=True):
 
     id: int
     bucket: datetime
-    avg: float
-    min: float
-    max: float
-    sum: float
+    avg: float | None
+    """``null`` only in a bucket added by ``fill`` (``filled``)."""
+    min: float | None
+    max: float | None
+    sum: float | None
     count: int
     kind: str
     subtype: str | None
@@ -41,6 +42,8 @@ class Rollup(msgspec.Struct, frozen=True, omit_defaults=True):
     estimated: int
     nodes: int | None = None
     series_id: int | None = None
+    filled: bool = False
+    """A bucket without data, added by ``fill``: its values are filled in, not measured."""
 
 
 class RollupPage(msgspec.Struct, frozen=True, omit_defaults=True):

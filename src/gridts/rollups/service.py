@@ -30,6 +30,8 @@ from gridts.reads.filters import Filters
 from gridts.reads.levels import Level
 from gridts.reads.rows import select_ids, select_series
 from gridts.rollups.days import local, whole_hour_midnights
+from gridts.rollups.fill import Fill
+from gridts.rollups.fill import fill as fill_gaps
 from gridts.rollups.resolution import Resolution
 from gridts.rollups.schemas import Rollup
 
@@ -67,6 +69,7 @@ async def rollups(
     collected: datetime | None,
     good_only: bool,
     timezone: str | None,
+    fill: Fill = Fill.NONE,
     limit: int,
 ) -> tuple[str, list[Rollup]]:
     """``(source, rows)`` for the entities, kinds and subtypes the filters select at ``level``."""
@@ -113,7 +116,11 @@ async def rollups(
         source = AS_OF if collected is not None else LATEST
         rows = _computed(level, resolution, as_of=collected is not None)
     statement = query("rollups", "envelope").format(rows=rows)
-    return source, await _fetch(conn, statement, params, limit, daily=daily)
+    found = await _fetch(conn, statement, params, limit, daily=daily)
+    answer = fill_gaps(found, fill, filters.start, filters.end, daily=daily)
+    if len(answer) > limit:
+        raise AnswerTooLargeError(limit)
+    return source, answer
 
 
 def _source(
@@ -179,19 +186,20 @@ async def _fetch(
     limit: int,
     *,
     daily: bool,
-) -> list[Rollup]:
-    """Rows as ``Rollup``; daily buckets written in their zone; refused past ``limit`` rows."""
+) -> list[tuple[Rollup, str]]:
+    """Rows as ``(Rollup, zone)``; daily buckets written in their zone; refused past ``limit``."""
 
-    def row(*values: Any) -> Rollup:  # noqa: ANN401 - positional columns of envelope.sql
+    def row(*values: Any) -> tuple[Rollup, str]:  # noqa: ANN401 - columns of envelope.sql
         *fields, tz = values
         if daily:
             fields[1] = local(fields[1], tz)
         (id_, bucket, avg, min_, max_, sum_, count, nodes, series_id, kind, subtype, unit, est) = (
             fields
         )
-        return Rollup(
+        rollup = Rollup(
             id_, bucket, avg, min_, max_, sum_, count, kind, subtype, unit, est, nodes, series_id
         )
+        return rollup, tz
 
     cursor = conn.cursor(binary=True, row_factory=args_row(row))
     await cursor.execute(statement, {**params, "limit": limit + 1})
