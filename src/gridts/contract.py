@@ -22,8 +22,9 @@ decided here, once, rather than by a ``responses=`` list on every route.
   503  the database is away, busy or too slow (``Retry-After``)
   ===  ==================================================================================
 
-  Guarded operations also declare the bearer scheme (``security``), and a query parameter is
-  never ``null`` (it is absent), so Litestar's ``oneOf [..., null]`` is dropped from them.
+  Guarded operations also declare the bearer scheme (``security``), and a repeatable query
+  parameter is never ``null`` (it is absent), so Litestar's ``oneOf [array, null]`` loses
+  its ``null``.
 - ``StrictStructSchemaPlugin`` writes ``additionalProperties: false`` for every msgspec Struct
   declared with ``forbid_unknown_fields=True`` (the input payloads): what the schema promises
   is what msgspec enforces, a 400 naming the unknown field.
@@ -189,12 +190,17 @@ def _error_response(status: int) -> dict[str, Any]:
 
 
 def _query_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A query parameter's schema without the ``null`` branch: an absent parameter is not null."""
+    """A repeatable query parameter's schema without Litestar's ``null`` branch.
+
+    ``?node_id=null`` is refused (400: not an integer), and an absent list is no list; but a
+    single optional value does take ``null`` (msgspec reads ``?collected_datetime=null`` as
+    none), so there the branch stays.
+    """
     branches = schema.get("oneOf")
-    if not isinstance(branches, list):
+    if not isinstance(branches, list) or {"type": "null"} not in branches:
         return schema
     kept = [b for b in branches if b != {"type": "null"}]
-    if len(kept) == len(branches):
+    if not all(b.get("type") == "array" for b in kept):
         return schema
     rest = {k: v for k, v in schema.items() if k != "oneOf"}
     return {**kept[0], **rest} if len(kept) == 1 else {**rest, "oneOf": kept}
@@ -274,7 +280,7 @@ async def fix_allow(message: Message, scope: Scope) -> None:
         return
     template = scope.get("path_template")
     for route in scope["app"].routes:
-        if isinstance(route, HTTPRoute) and route.path == template:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
             methods = ", ".join(sorted(route.methods)).encode()
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
             message["headers"] = [*headers, (b"allow", methods)]
