@@ -30,6 +30,7 @@ from gridts.contract import (
     Policy,
     StrictStructSchemaPlugin,
     fix_allow,
+    refuse_repeated_values,
 )
 from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         middleware=_middleware(settings),
         plugins=[logging_plugin(), StrictStructSchemaPlugin()],
         before_send=[fix_allow],
+        before_request=refuse_repeated_values,
         cors_config=_cors(settings),
         openapi_config=ContractConfig(  # every status and field, exact: gridts.contract
             policy=Policy.from_settings(settings),

@@ -22,12 +22,14 @@ decided here, once, rather than by a ``responses=`` list on every route.
   503  the database is away, busy or too slow (``Retry-After``)
   ===  ==================================================================================
 
-  Guarded operations also declare the bearer scheme (``security``), and a repeatable query
-  parameter is never ``null`` (it is absent), so Litestar's ``oneOf [array, null]`` loses
-  its ``null``.
+  Each create links to the operations on what it made (``links``). Guarded operations declare
+  the bearer scheme (``security``). A repeatable query parameter is never ``null`` (it is
+  absent), so Litestar's ``oneOf [array, null]`` loses its ``null``.
 - ``StrictStructSchemaPlugin`` writes ``additionalProperties: false`` for every msgspec Struct
   declared with ``forbid_unknown_fields=True`` (the input payloads): what the schema promises
   is what msgspec enforces, a 400 naming the unknown field.
+- ``refuse_repeated_values`` refuses a single-valued query parameter given twice (400), where
+  Litestar would keep one of the values silently.
 - ``fix_allow`` corrects the ``Allow`` header of Litestar's automatic OPTIONS answer,
   which lists only the methods of the first handler registered on a path.
 """
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.exceptions import ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPI
 from litestar.routes import HTTPRoute
@@ -48,6 +51,7 @@ from litestar.routes import HTTPRoute
 from gridts.security import WRITE_METHODS
 
 if TYPE_CHECKING:
+    from litestar import Request
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.openapi.spec import Schema
     from litestar.types import Message, Scope
@@ -206,6 +210,33 @@ def _query_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return {**kept[0], **rest} if len(kept) == 1 else {**rest, "oneOf": kept}
 
 
+def _links(paths: dict[str, Any]) -> None:
+    """Link each create (POST on a collection) to the operations on the item it made.
+
+    ``POST /api/v1/grids`` answers a grid whose ``id`` is the ``grid_id`` of
+    ``/api/v1/grids/{grid_id}`` (kinds go by ``name``): clients and stateful tests follow these.
+    """
+    for path, item in paths.items():
+        create = item.get("post")
+        if not path.startswith(API_PREFIX) or create is None or "201" not in create["responses"]:
+            continue
+        links: dict[str, Any] = {}
+        for item_path, operations in paths.items():
+            head, _, param = item_path.rpartition("/")
+            if head != path or not (param.startswith("{") and param.endswith("}")):
+                continue
+            name = param[1:-1]
+            key = "name" if name == "name" else "id"
+            for operation in operations.values():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {name: f"$response.body#/{key}"},
+                    }
+        if links:
+            create["responses"]["201"]["links"] = links
+
+
 def complete(document: dict[str, Any], policy: Policy) -> dict[str, Any]:
     """``document`` (Litestar's rendering) with every error answer and the security scheme."""
     document = copy.deepcopy(document)
@@ -228,6 +259,7 @@ def complete(document: dict[str, Any], policy: Policy) -> dict[str, Any]:
                 responses[str(status)] = _error_response(status)
             if path.startswith(API_PREFIX) and guarded(policy, method):
                 operation["security"] = [{SECURITY_SCHEME: []}]
+    _links(document.get("paths", {}))
     return document
 
 
@@ -284,4 +316,26 @@ async def fix_allow(message: Message, scope: Scope) -> None:
             methods = ", ".join(sorted(route.methods)).encode()
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
             message["headers"] = [*headers, (b"allow", methods)]
+            return
+
+
+async def refuse_repeated_values(request: Request[Any, Any, Any]) -> None:
+    """A ``before_request`` hook: a single-valued query parameter given twice is a 400.
+
+    Litestar would keep one of the values silently; the document says the parameter is one
+    value (only the repeatable ones are arrays), so the answer says which one is repeated.
+    """
+    if not request.query_params:
+        return
+    template = request.scope.get("path_template")
+    for route in request.app.routes:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
+            model = route.route_handler_map[request.method][1]
+            for parameter in model.expected_query_params:
+                name = parameter.field_alias
+                if not parameter.is_sequence and len(request.query_params.getall(name, [])) > 1:
+                    raise ValidationException(
+                        f"{name} is given more than once",
+                        extra=[{"key": name, "source": "query", "message": "give it once"}],
+                    )
             return
