@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -305,10 +304,11 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
 
 
 async def fix_allow(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: OPTIONS and 405 answers list every method of their path."""
-    if message["type"] != "http.response.start":
-        return
-    if scope.get("method") != "OPTIONS" and message["status"] != HTTPStatus.METHOD_NOT_ALLOWED:
+    """A ``before_send`` hook: OPTIONS answers list every method of their path.
+
+    (Litestar's own 405 answers already do.)
+    """
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
         return
     template = scope.get("path_template")
     for route in scope["app"].routes:
