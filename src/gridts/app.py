@@ -21,10 +21,17 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.openapi import OpenAPIConfig
 
 from gridts import __version__
 from gridts.accuracy.routes import AccuracyController
+from gridts.contract import (
+    UNLIMITED_PATHS,
+    ContractConfig,
+    Policy,
+    StrictStructSchemaPlugin,
+    fix_allow,
+    refuse_repeated_values,
+)
 from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
@@ -54,8 +61,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from litestar.types import ControllerRouterHandler, Middleware
-
-UNLIMITED_PATHS = ["/health", "/ready", "/metrics"]
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Litestar:
@@ -98,9 +103,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         middleware=_middleware(settings),
-        plugins=[logging_plugin()],
+        plugins=[logging_plugin(), StrictStructSchemaPlugin()],
+        before_send=[fix_allow],
+        before_request=refuse_repeated_values,
         cors_config=_cors(settings),
-        openapi_config=OpenAPIConfig(
+        openapi_config=ContractConfig(  # every status and field, exact: gridts.contract
+            policy=Policy.from_settings(settings),
             title="gridts",
             version=__version__,
             path="/schema",
@@ -118,7 +126,8 @@ def _middleware(settings: Settings) -> list[Middleware]:
     ]
     if settings.rate_limit_per_minute > 0:
         limit = RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED_PATHS
+            rate_limit=("minute", settings.rate_limit_per_minute),
+            exclude=list(UNLIMITED_PATHS),
         )
         middleware.append(limit.middleware)
     return middleware
