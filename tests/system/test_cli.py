@@ -216,9 +216,11 @@ def test_seed_spends_no_ids_on_what_exists(timescale_server: TimescaleServer) ->
         assert ids["grid_region"] == list(range(1, 10))
         assert ids["grid_node"] == list(range(1, 28))
         assert ids["series"] == list(range(1, 28 + 4 * 27))  # 27 loads, then 4 more per node
-        # Nothing was spent either: the next grid, region and node take the next ids.
-        made = make_hierarchy(conn, {"G4": {"R10": ["N28"]}})
-        assert (made.grids, made.regions, made.nodes) == ([4], [10], [28])
+        # Nothing was spent either: the next grid and region take the next ids, and the next
+        # node the next id of the sequence nodes share with series (a node's default series
+        # has the node's id).
+        made = make_hierarchy(conn, {"G4": {"R10": ["N"]}})
+        assert (made.grids, made.regions, made.nodes) == ([4], [10], [28 + 4 * 27])
 
 
 def test_seed_series_adds_generation_and_price_and_keeps_the_load(

@@ -141,10 +141,10 @@ def test_acknowledged_writes_survive_a_database_crash(
     with psycopg.connect(db) as check:
         stored = Counter(
             int(value) // 1000
-            for (value,) in check.execute("SELECT value FROM measures WHERE node_id = %s", node)
+            for (value,) in check.execute("SELECT value FROM measures WHERE series_id = %s", node)
         )
         duplicates = check.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM measures GROUP BY node_id, timestamp_measured, "
+            "SELECT count(*) FROM (SELECT 1 FROM measures GROUP BY series_id, timestamp_measured, "
             "timestamp_collected HAVING count(*) > 1) d"
         ).fetchone()
     lost = [n for n in writer.acknowledged if stored[n] != ROWS_PER_BATCH]

@@ -99,7 +99,8 @@ def test_mixed_load_has_no_errors(
     # Stored once and only once: the table holds exactly the acknowledged rows, no more, no fewer.
     acknowledged = [row for outcome in results for row in outcome.acknowledged]
     stored = conn.execute(
-        "SELECT node_id, timestamp_measured, timestamp_collected, value FROM measures"
+        # Each node's default series has the node's id.
+        "SELECT series_id, timestamp_measured, timestamp_collected, value FROM measures"
     ).fetchall()
     assert len(stored) == len(acknowledged)
     assert sorted(stored) == sorted(acknowledged)
