@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 65_536
 
 
-def _chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+def _chunks(rows: Sequence[Any], size: int | None) -> Iterator[Sequence[Any]]:
+    size = size or CHUNK_ROWS  # read at call time: tests make it small
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -39,7 +40,7 @@ def json_chunks(
     shape: Shape,
     content: object,
     encode: Callable[[Any], bytes],
-    size: int = CHUNK_ROWS,
+    size: int | None = None,
 ) -> Iterator[bytes] | None:
     """The JSON text of ``content`` in chunks; ``None`` if its empty form cannot be split."""
     rows = shape.rows(content)
@@ -65,7 +66,7 @@ def json_chunks(
     return generate()
 
 
-def csv_chunks(shape: Shape, content: object, size: int = CHUNK_ROWS) -> Iterator[bytes]:
+def csv_chunks(shape: Shape, content: object, size: int | None = None) -> Iterator[bytes]:
     """The rows of ``content`` as CSV text (UTF-8), the header first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -85,7 +86,7 @@ def csv_chunks(shape: Shape, content: object, size: int = CHUNK_ROWS) -> Iterato
 
 
 def arrow_chunks(
-    shape: Shape, content: object, metadata: dict[str, str], size: int = CHUNK_ROWS
+    shape: Shape, content: object, metadata: dict[str, str], size: int | None = None
 ) -> Iterator[bytes]:
     """The rows of ``content`` as an Arrow IPC stream: the schema, one batch per chunk, the end."""
     schema = shape.schema(metadata)

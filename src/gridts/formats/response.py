@@ -40,7 +40,7 @@ ARROW = "application/vnd.apache.arrow.stream"
 #: What a table can be answered as, the default first.
 MEDIA_TYPES = (JSON, CSV, ARROW)
 #: The ``Content-Type`` of each.
-CONTENT_TYPES = {CSV: "text/csv; charset=utf-8", ARROW: ARROW}
+CONTENT_TYPES = {CSV: CSV, ARROW: ARROW}  # Litestar adds "; charset=utf-8" to text/*
 
 
 def negotiate(request: Request[Any, Any, Any]) -> str:
