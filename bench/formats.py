@@ -5,17 +5,21 @@
     uv run python bench/formats.py --preset seed --read revisions   # every revision: 709,560
 
 The data set is the preset's (``gridts seed``'s generator, written by its bulk writer into a
-throwaway cluster or ``--database-url``, as ``run.py`` does); the read is ``GET
-/api/v1/measures`` (latest values, or ``/measures/revisions``) over every node and the whole
-range, from one ``gridts serve`` worker on loopback, uncompressed. Each format is fetched
-``--repetitions`` times after a warm-up (median reported): JSON (``application/json``), CSV
-(``text/csv``) and Arrow (``application/vnd.apache.arrow.stream``). "to pandas" is the median of
-three loads of the received bytes into a DataFrame with typed timestamps, as an analyst would:
+throwaway cluster or ``--database-url``, as ``run.py`` does), then every rollup is refreshed
+and chunks older than a week before the end compressed (as ``read_year.py load``). The read is
+``GET /api/v1/measures`` (latest values, or ``/measures/revisions``) over every node and the
+whole range, from one ``gridts serve`` worker on loopback, uncompressed over HTTP. Each format
+is fetched ``--repetitions`` times after a warm-up (medians): JSON (``application/json``), CSV
+(``text/csv``) and Arrow (``application/vnd.apache.arrow.stream``). "to pandas" is the median
+of three loads of the received bytes into a DataFrame with typed timestamps:
 
 - JSON: ``pd.DataFrame(json.loads(body)["data"])`` (what ``response.json()`` does), then
   ``pd.to_datetime`` on both timestamp columns;
 - CSV: ``pd.read_csv(body, parse_dates=[both])`` (the default C engine);
 - Arrow: ``pyarrow.ipc.open_stream(body).read_all().to_pandas()``.
+
+"encode" is the server's part alone: the page decoded from the JSON answer and encoded again in
+this process by ``gridts.formats`` (median of three), without the query or the network.
 
 Figures are printed and written to ``--output`` (default ``bench/results/formats-<time>.json``).
 """
@@ -29,20 +33,26 @@ import json
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 import httpx
+import msgspec
 import pandas as pd
+import psycopg
 import pyarrow as pa
 from rich import get_console
 from rich.table import Table
 
+from gridts.formats import encoders
+from gridts.formats.tables import shape_of
+from gridts.measures.schemas import MeasurePage
 from gridts.testing.process import start_service
 from gridts.testing.servers import HOW_TO_PROVIDE, docker_server, find_server, local_server
 from phases.ingest import seed_database
+from phases.storage import refresh_and_compress
 from presets import PRESETS, SIZES
 
 if TYPE_CHECKING:
@@ -70,6 +80,8 @@ class Figure:
     first_byte_s: float
     last_byte_s: float
     pandas_s: float
+    encode_s: float
+    """The server's encoding alone: the same page encoded in this process (median of three)."""
 
 
 def _from_json(body: bytes) -> pd.DataFrame:
@@ -94,6 +106,27 @@ LOADERS: dict[str, Callable[[bytes], pd.DataFrame]] = {
 }
 
 
+def encode_time(name: str, body: bytes) -> float:
+    """Seconds to encode the page in ``body`` (a JSON answer) in ``name``, as the server does."""
+    page = msgspec.json.decode(body, type=MeasurePage)
+    shape = shape_of(MeasurePage)
+    assert shape is not None
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        if name == "json":
+            chunks = encoders.json_chunks(shape, page, msgspec.json.encode)
+            assert chunks is not None
+        elif name == "csv":
+            chunks = encoders.csv_chunks(shape, page)
+        else:
+            chunks = encoders.arrow_chunks(shape, page, shape.envelope_text(page))
+        for _chunk in chunks:
+            pass
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
 def fetch(
     http: httpx.Client, path: str, params: dict[str, str], accept: str
 ) -> tuple[float, float, bytes]:
@@ -116,11 +149,13 @@ def measure(
 ) -> list[Figure]:
     """Every format's figures for ``GET path?params``."""
     figures = []
+    page = b""
     with httpx.Client(base_url=service.base_url, headers=service.headers, timeout=600) as http:
         for name, accept in FORMATS.items():
             fetch(http, path, params, accept)  # warm-up
             runs = [fetch(http, path, params, accept) for _ in range(repetitions)]
             body = runs[-1][2]
+            page = page or body  # the JSON answer, first
             loads = []
             frame = pd.DataFrame()
             for _ in range(3):
@@ -135,6 +170,7 @@ def measure(
                     statistics.median(r[0] for r in runs),
                     statistics.median(r[1] for r in runs),
                     statistics.median(loads),
+                    encode_time(name, page),
                 )
             )
     return figures
@@ -182,13 +218,16 @@ def main(
         started = time.perf_counter()
         seed_database(url, plan)
         console.print(f"loaded in {time.perf_counter() - started:.0f} s")
+        with psycopg.connect(url, autocommit=True) as conn:  # as a running service would be
+            refresh_and_compress(conn, plan.end - timedelta(days=7))
         service = start_service(url, wait_for="/ready", env=SERVICE_ENV)
         stack.callback(service.stop)
         figures = measure(service, path, params, repetitions)
     table = Table(
         title=f"GET {path}, {figures[0].rows:,} rows ({preset_name}, median of {repetitions})"
     )
-    for column in ("format", "size", "first byte", "last byte", "to pandas", "last byte + pandas"):
+    columns = ("format", "size", "first byte", "last byte", "to pandas", "last byte + pandas")
+    for column in (*columns, "encode (in process)"):
         table.add_column(column, justify="right")
     for f in figures:
         table.add_row(
@@ -198,6 +237,7 @@ def main(
             f"{f.last_byte_s:.2f} s",
             f"{f.pandas_s:.2f} s",
             f"{f.last_byte_s + f.pandas_s:.2f} s",
+            f"{f.encode_s:.2f} s",
         )
     console.print(table)
     output.parent.mkdir(parents=True, exist_ok=True)
