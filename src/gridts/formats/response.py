@@ -29,7 +29,7 @@ from gridts.formats import encoders
 from gridts.formats.tables import Shape, header_name, header_value, shape_of
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
 
     from litestar import Litestar, Request
     from litestar.response.base import ASGIResponse
@@ -58,14 +58,26 @@ def table_shape(request: Request[Any, Any, Any]) -> Shape | None:
     return shape_of(request.route_handler.parsed_fn_signature.return_type.annotation)
 
 
-async def _in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Encode each chunk in a worker thread, so the event loop keeps serving meanwhile.
+class _InThread:
+    """The chunks of an encoder, each made in a worker thread so the event loop keeps serving.
 
-    (Litestar's own wrapper of sync iterators ends a stream quietly on a ``ValueError``; a
-    failure here must abort the answer instead, not cut it short looking complete.)
+    Litestar's own wrapper of sync iterators ends a stream quietly on a ``ValueError`` (which
+    pyarrow's errors are): a failure here must abort the answer instead of cutting it short
+    looking complete. An iterator object, not an async generator, so a client that leaves
+    mid-answer leaves nothing to finalise.
     """
-    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-        yield chunk
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def __aiter__(self) -> _InThread:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await asyncio.to_thread(next, self._chunks, None)
+        if chunk is None:
+            raise StopAsyncIteration
+        return chunk
 
 
 class TableResponse(Response[Any]):
@@ -105,7 +117,7 @@ class TableResponse(Response[Any]):
             self.headers.update(headers)
             return super().to_asgi_response(app, request, **kwargs)
         stream = Stream(
-            _in_thread(chunks),
+            _InThread(chunks),
             media_type=CONTENT_TYPES.get(media_type, JSON),
             headers=headers,
             status_code=200,
