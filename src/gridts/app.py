@@ -36,6 +36,7 @@ from gridts.dashboard.routes import dashboard
 from gridts.db.deps import provide_connection
 from gridts.db.pool import create_pool
 from gridts.docs import docs_assets, docs_page
+from gridts.formats import TableResponse, describe_formats
 from gridts.health import health, ready
 from gridts.hierarchy.routes import GridController, NodeController, RegionController
 from gridts.http_errors import EXCEPTION_HANDLERS
@@ -91,8 +92,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         path="/api/v1",
         route_handlers=_api_routes(),
         guards=[KeyGuard.from_settings(settings)],
+        response_class=TableResponse,  # reads answer JSON, CSV or Arrow by Accept (formats)
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, health, ready, MetricsController, docs_assets()],
         dependencies={
             "conn": Provide(provide_connection),
@@ -117,6 +119,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         request_max_body_size=settings.max_body_bytes,
         signature_namespace={"Settings": Settings},
     )
+    describe_formats(app)
+    return app
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
