@@ -141,8 +141,6 @@ def _replicas(settings: Settings, primary: AsyncConnectionPool, url: str) -> Rep
     if not settings.read_database_urls:
         return None
     replicas = Replicas(settings.read_database_urls, settings, primary, url)
-    for replica in replicas.replicas:
-        watch_pool(replica.pool)
     watch_replicas(replicas)
     return replicas
 

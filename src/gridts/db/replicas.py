@@ -39,7 +39,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from gridts.db.pool import create_pool
 from gridts.db.ready import where
-from gridts.observability import READ_WAITS, READS
+from gridts.observability import READ_WAITS, READS, watch_pool
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Collection, Sequence
@@ -169,10 +169,12 @@ class Replicas:
                 i,
                 f"{name}#{i}" if names.count(name) > 1 else name,
                 url,
-                create_pool(url, settings, application_name="gridts-read", name=f"replica {name}"),
+                create_pool(url, settings, application_name="gridts-read", name=pool_name(name)),
             )
             for i, (name, url) in enumerate(zip(names, urls, strict=True))
         ]
+        self.settings = settings
+        self._closing: set[asyncio.Task[None]] = set()
         self.max_lag = settings.max_replica_lag.total_seconds()
         self.read_wait = settings.read_wait.total_seconds()
         self._primary_probe = _Probe(primary_url)
@@ -186,6 +188,7 @@ class Replicas:
     async def open(self) -> None:
         """Open the pools without waiting, measure once, and start the measurement task."""
         for replica in self.replicas:
+            watch_pool(replica.pool)
             await replica.pool.open(wait=False)
         await self.check()
         self._task = asyncio.create_task(self._run(), name="gridts-replica-monitor")
@@ -200,6 +203,7 @@ class Replicas:
             await probe.close()
         for replica in self.replicas:
             await replica.pool.close()
+        await asyncio.gather(*self._closing, return_exceptions=True)
 
     async def _run(self) -> None:
         while True:
@@ -227,6 +231,8 @@ class Replicas:
         except (psycopg.Error, TimeoutError, OSError) as error:
             self._set(replica, ReplicaState.UNREACHABLE, None, _reason(error))
             return
+        if replica.state is ReplicaState.UNREACHABLE:
+            await self._renew_pool(replica)
         position = parse_lsn(str(replayed)) if replayed is not None else 0
         replica.replay_lsn = max(replica.replay_lsn, position)
         if not in_recovery:  # promoted: it is a primary now, and lags nobody
@@ -240,6 +246,27 @@ class Replicas:
             self._set(replica, ReplicaState.LAGGING, lag, reason)
         else:
             self._set(replica, ReplicaState.HEALTHY, lag, "")
+
+    async def _renew_pool(self, replica: Replica) -> None:
+        """Give a replica that is back a new pool.
+
+        The old one may still be backing off between reconnection attempts for many seconds.
+        Reads holding its connections finish first.
+        """
+        old, replica.pool = (
+            replica.pool,
+            create_pool(
+                replica.url,
+                self.settings,
+                application_name="gridts-read",
+                name=pool_name(replica.name),
+            ),
+        )
+        watch_pool(replica.pool)
+        await replica.pool.open(wait=False)
+        closing = asyncio.create_task(old.close(timeout=self.settings.statement_timeout.seconds))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     def _lag(self, position: int, replay_age: float | None) -> float | None:
         """Seconds the replica at ``position`` is behind at most (module docstring)."""
@@ -291,15 +318,15 @@ class Replicas:
             async with self.primary.connection() as conn:
                 yield conn, None
             return
-        replica, conn = chosen
+        replica, pool, conn = chosen
         try:
             yield conn, replica
         finally:
-            await replica.pool.putconn(conn)
+            await pool.putconn(conn)  # the pool it came from, even if the replica's was renewed
 
     async def _choose(
         self, min_lsn: int | None, avoid: set[int]
-    ) -> tuple[Replica, AsyncConnection] | None:
+    ) -> tuple[Replica, AsyncConnectionPool, AsyncConnection] | None:
         usable = self.usable(avoid)
         if min_lsn is not None:
             ready = [r for r in usable if r.replay_lsn >= min_lsn]
@@ -308,28 +335,29 @@ class Replicas:
             )
             usable = ready
         for replica in usable:
-            if (conn := await self._get(replica)) is not None:
+            if (got := await self._get(replica)) is not None:
                 if min_lsn is not None:
                     READ_WAITS.labels(outcome="ready").inc()
-                return replica, conn
+                return replica, *got
         if min_lsn is None:
             return None
         deadline = time.monotonic() + self.read_wait
         for replica in behind:
             if time.monotonic() >= deadline:
                 break
-            if (conn := await self._get(replica)) is None:
+            if (got := await self._get(replica)) is None:
                 continue
-            if await self._wait_for(replica, conn, min_lsn, deadline):
+            if await self._wait_for(replica, got[1], min_lsn, deadline):
                 READ_WAITS.labels(outcome="waited").inc()
-                return replica, conn
-            await replica.pool.putconn(conn)
+                return replica, *got
+            await got[0].putconn(got[1])
         READ_WAITS.labels(outcome="primary").inc()
         return None
 
-    async def _get(self, replica: Replica) -> AsyncConnection | None:
+    async def _get(self, replica: Replica) -> tuple[AsyncConnectionPool, AsyncConnection] | None:
+        pool = replica.pool
         try:
-            return await replica.pool.getconn(timeout=BORROW_TIMEOUT)
+            return pool, await pool.getconn(timeout=BORROW_TIMEOUT)
         except PoolTimeout:
             return None  # busy or away: another server answers (a measurement will tell which)
         except psycopg.OperationalError as error:
@@ -353,6 +381,11 @@ class Replicas:
         except psycopg.OperationalError as error:
             self.failed(replica, error)
             return False
+
+
+def pool_name(replica_name: str) -> str:
+    """The name of a replica's pool (``gridts_pool_*`` metrics)."""
+    return f"replica {replica_name}"
 
 
 def retryable(error: BaseException, conn: AsyncConnection) -> bool:

@@ -30,7 +30,7 @@ STANDBY_NAME = "gridts_standby"
 
 
 def _own(directory: Path) -> None:
-    """Give ``directory`` to the postgres user when we are root (``initdb`` does it for a new one)."""
+    """Give ``directory`` to the postgres user when we are root, as ``initdb`` needs."""
     directory.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
