@@ -262,6 +262,42 @@ def test_an_lsn_no_replica_reaches_is_read_from_the_primary(
     assert bad.json()["extra"][0]["key"] == "min_lsn"
 
 
+def test_a_replica_further_behind_than_the_bound_gets_no_reads_until_it_catches_up(
+    seeded_pair: Replicated,
+) -> None:
+    settings = dataclasses.replace(
+        SETTINGS,
+        read_database_urls=(seeded_pair.replica_url,),
+        max_replica_lag=timedelta(seconds=1),
+    )
+    name = _replica_name(seeded_pair)
+    standby = psycopg.connect(seeded_pair.pair.standby.url, autocommit=True)
+    with standby, TestClient(create_app(settings, database_url=seeded_pair.primary_url)) as read:
+        _wait_healthy(read)  # an idle primary: the replica has all of it, lag 0
+        assert read.get("/ready").json()["replicas"][0]["lag_seconds"] == 0
+        standby.execute("SELECT pg_wal_replay_pause()")
+        try:
+            with psycopg.connect(seeded_pair.primary_url, autocommit=True) as conn:
+                conn.execute("UPDATE kind SET unit = unit WHERE name = 'load'")
+            deadline = time.monotonic() + 10
+            while read.get("/ready").json()["replicas"][0]["state"] != "lagging":
+                assert time.monotonic() < deadline, read.get("/ready").json()
+                time.sleep(0.1)
+            lagging = read.get("/ready").json()["replicas"][0]
+            before = _served(name)
+            assert read.get("/api/v1/kinds").status_code == 200
+            assert _served(name) == before  # the primary answered
+            assert 'gridts_replica_healthy{replica="' + name + '",state="lagging"} 0.0' in (
+                read.get("/metrics").text
+            )
+        finally:
+            standby.execute("SELECT pg_wal_replay_resume()")
+        _wait_healthy(read)
+        assert read.get("/api/v1/kinds").status_code == 200
+        assert _served(name) == before + 1
+    report_figure(f"replicas: replay paused: marked {lagging} within the 1 s bound")
+
+
 class Load(threading.Thread):
     """Reads (and optionally writes) in a loop against a live server, counting statuses."""
 
