@@ -53,8 +53,8 @@ READS = Counter(
 )
 READ_WAITS = Counter(
     "gridts_min_lsn_reads",
-    "Reads passing min_lsn by outcome: a replica had it (ready), got there within "
-    "GRIDTS_READ_WAIT (waited), or the primary answered (primary).",
+    "Reads passing min_lsn by outcome: a replica had replayed it already (ready), got there "
+    "within GRIDTS_READ_WAIT (waited), or the primary answered (primary).",
     labelnames=["outcome"],
 )
 

@@ -247,6 +247,37 @@ def test_min_lsn_reads_see_their_own_writes(
     assert outcomes["primary"] < 200  # the replica answered (most of) them
 
 
+def test_a_min_lsn_read_waits_for_the_replica_to_replay_the_write(
+    seeded_pair: Replicated, clients: tuple[Any, TestClient[Litestar]]
+) -> None:
+    read = clients[1]
+    with psycopg.connect(seeded_pair.primary_url) as conn:
+        node = _ids(conn)[0]
+    target = LATE_T0 + timedelta(days=90)
+    window = {"start_datetime": target.isoformat(), "end_datetime": target.isoformat()}
+    with psycopg.connect(seeded_pair.pair.standby.url, autocommit=True) as standby:
+        standby.execute("SELECT pg_wal_replay_pause()")
+        resume = threading.Timer(0.4, standby.execute, ("SELECT pg_wal_replay_resume()",))
+        try:
+            answer = read.post(
+                "/api/v1/measures", json=[measure(node, target, target, 9.0)], headers=AUTH
+            )
+            before = _waits()
+            resume.start()
+            began = time.perf_counter()
+            got = read.get(
+                "/api/v1/measures",
+                params={**window, "node_id": node, "min_lsn": answer.json()["lsn"]},
+            )
+            took = time.perf_counter() - began
+        finally:
+            resume.join()
+            standby.execute("SELECT pg_wal_replay_resume()")
+    assert [row["value"] for row in got.json()["data"]] == [9.0]
+    assert _waits()["waited"] == before["waited"] + 1  # the replica answered, once it had it
+    report_figure(f"replicas: min_lsn read behind a replay paused 0.4 s answered in {took:.2f} s")
+
+
 def test_an_lsn_no_replica_reaches_is_read_from_the_primary(
     clients: tuple[Any, TestClient[Litestar]],
 ) -> None:

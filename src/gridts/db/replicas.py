@@ -347,8 +347,8 @@ class Replicas:
                 break
             if (got := await self._get(replica)) is None:
                 continue
-            if await self._wait_for(replica, got[1], min_lsn, deadline):
-                READ_WAITS.labels(outcome="waited").inc()
+            if polls := await self._wait_for(replica, got[1], min_lsn, deadline):
+                READ_WAITS.labels(outcome="ready" if polls == 1 else "waited").inc()
                 return replica, *got
             await got[0].putconn(got[1])
         READ_WAITS.labels(outcome="primary").inc()
@@ -366,21 +366,26 @@ class Replicas:
 
     async def _wait_for(
         self, replica: Replica, conn: AsyncConnection, min_lsn: int, deadline: float
-    ) -> bool:
-        """Poll ``conn``'s server until it has replayed ``min_lsn``; False at ``deadline``."""
+    ) -> int:
+        """Poll ``conn``'s server until it has replayed ``min_lsn``.
+
+        Returns how many polls it took (1: it had already), or 0 when ``deadline`` came first.
+        """
+        polls = 0
         try:
             while True:
+                polls += 1
                 row = await (await conn.execute(_REPLAYED)).fetchone()
                 position = parse_lsn(row[0]) if row and row[0] else 0
                 replica.replay_lsn = max(replica.replay_lsn, position)
                 if position >= min_lsn:
-                    return True
+                    return polls
                 if time.monotonic() + WAIT_POLL >= deadline:
-                    return False
+                    return 0
                 await asyncio.sleep(WAIT_POLL)
         except psycopg.OperationalError as error:
             self.failed(replica, error)
-            return False
+            return 0
 
 
 def pool_name(replica_name: str) -> str:
