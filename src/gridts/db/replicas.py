@@ -117,7 +117,6 @@ class Replica:
     """The highest position the replica was seen to have replayed."""
     reason: str = ""
     """Why the replica is not healthy, for /ready."""
-    monitor: AsyncConnection | None = field(default=None, repr=False)
 
 
 class _Probe:
