@@ -186,7 +186,7 @@ def year_cases(end: datetime) -> list[ReadCase]:
             collected=day + timedelta(days=3, hours=13, minutes=30),
         ),
         ReadCase(
-            "year.rollup.all_grids.365d", "grid rollup, one year (auto -> 1d local days from grid_1h)", "rollup",
+            "year.rollup.all_grids.365d", "grid rollup, one year (auto: 1d)", "rollup",
             "all_grids", end - timedelta(days=365), end, 365, level="grid",
         ),
         ReadCase(

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from gridts.settings import Settings
     from support.wire import ClientFactory
 
-pytest_plugins = ["pytester", "plugins.timescaledb", "plugins.live_server"]
+pytest_plugins = ["pytester", "plugins.timescaledb", "plugins.live_server", "plugins.replication"]
 
 # Each example writes to a real database: no per-example deadline, and fixtures are reset
 # inside the test body, so the function-scoped fixture warning does not apply.

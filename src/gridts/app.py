@@ -6,8 +6,9 @@ from the ``conn`` dependency (``gridts.db.deps``) and, for reads, the checked pa
 the ``filters``/``selection`` dependencies (``gridts.reads``) -> the resource's service and its
 named SQL. Errors raised anywhere become answers in ``gridts.http_errors``.
 
-The lifespan owns the connection pool and, when the service refreshes rollups itself, the
-refresher thread (``gridts.refresh``).
+The lifespan owns the connection pool, the read replicas' pools and their lag measurements
+(``gridts.db.replicas``, when ``GRIDTS_READ_DATABASE_URLS`` names any) and, when the service
+refreshes rollups itself, the refresher thread (``gridts.refresh``), which stays on the primary.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from gridts.contract import (
     refuse_repeated_values,
 )
 from gridts.dashboard.routes import dashboard
-from gridts.db.deps import provide_connection
+from gridts.db.deps import ReplicaRetryMiddleware, provide_connection
 from gridts.db.pool import create_pool
+from gridts.db.replicas import Replicas
 from gridts.docs import docs_assets, docs_page
 from gridts.formats import TableResponse, describe_formats
 from gridts.health import health, ready
@@ -49,6 +51,7 @@ from gridts.observability import (
     logging_plugin,
     prometheus_config,
     watch_pool,
+    watch_replicas,
 )
 from gridts.reads.filters import provide_filters
 from gridts.reads.levels import provide_selection
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from litestar.types import ControllerRouterHandler, Middleware
+    from psycopg_pool import AsyncConnectionPool
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Litestar:
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         raise ValueError("no database: set GRIDTS_DATABASE_URL")
     pool = create_pool(url, settings)
     watch_pool(pool)
+    replicas = _replicas(settings, pool, url)
     refresher = Refresher(url, settings.refresh_poll.total_seconds())
 
     @asynccontextmanager
@@ -80,12 +85,17 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # is still coming up; requests get 503 until it is reachable.
         await pool.open(wait=False)
         app.state.pool = pool
+        if replicas is not None:
+            await replicas.open()
+            app.state.replicas = replicas
         if settings.refresh_in_process:
             refresher.start()
         try:
             yield
         finally:
             await asyncio.to_thread(refresher.stop)
+            if replicas is not None:
+                await replicas.close()
             await pool.close()
 
     api = Router(
@@ -134,7 +144,18 @@ def _middleware(settings: Settings) -> list[Middleware]:
             exclude=list(UNLIMITED_PATHS),
         )
         middleware.append(limit.middleware)
+    if settings.read_database_urls:
+        middleware.append(DefineMiddleware(ReplicaRetryMiddleware))
     return middleware
+
+
+def _replicas(settings: Settings, primary: AsyncConnectionPool, url: str) -> Replicas | None:
+    """The read replicas, when ``GRIDTS_READ_DATABASE_URLS`` names any."""
+    if not settings.read_database_urls:
+        return None
+    replicas = Replicas(settings.read_database_urls, settings, primary, url)
+    watch_replicas(replicas)
+    return replicas
 
 
 def _cors(settings: Settings) -> CORSConfig | None:

@@ -1,7 +1,8 @@
 """Metrics and logs an operator can act on.
 
 - ``/metrics`` in Prometheus format: request counts and latencies by route template and status
-  (Litestar's middleware), connection pool usage, and rows ingested.
+  (Litestar's middleware), connection pool usage, rows ingested, and with read replicas each
+  replica's state and lag, which server answered the reads, ``min_lsn`` outcomes and retries.
 - Structured (JSON) logs, one line per request, each carrying a request id; the id comes from
   the client's ``X-Request-ID`` when it is sane, else a new one, and goes back in the response.
   Request logs carry no headers, cookies or bodies: no API key can end up in a log.
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import uuid
@@ -36,11 +38,28 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
     from psycopg_pool import AsyncConnectionPool
 
+    from gridts.db.replicas import Replicas
+
 INGEST_ROWS = Counter(
     "gridts_ingest_rows", "Rows received by ingest, by outcome.", labelnames=["outcome"]
 )
 
+REPLICA_RETRIES = Counter(
+    "gridts_replica_retries",
+    "Reads a replica could not finish (replay conflict, lost connection), run again elsewhere.",
+)
+READS = Counter(
+    "gridts_reads", "Reads under /api/v1 by the server that answered them.", labelnames=["server"]
+)
+READ_WAITS = Counter(
+    "gridts_min_lsn_reads",
+    "Reads passing min_lsn by outcome: a replica had replayed it already (ready), got there "
+    "within GRIDTS_READ_WAIT (waited), or the primary answered (primary).",
+    labelnames=["outcome"],
+)
+
 _POOLS: weakref.WeakSet[AsyncConnectionPool] = weakref.WeakSet()
+_REPLICAS: weakref.WeakSet[Replicas] = weakref.WeakSet()
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -48,23 +67,56 @@ class _PoolCollector:
     """Reads the live pools' statistics at scrape time (no background task)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        size = GaugeMetricFamily("gridts_pool_connections", "Open connections.")
-        idle = GaugeMetricFamily("gridts_pool_available", "Idle connections ready for use.")
-        waiting = GaugeMetricFamily("gridts_pool_waiting", "Requests waiting for a connection.")
+        labels = ["pool"]
+        size = GaugeMetricFamily("gridts_pool_connections", "Open connections.", labels=labels)
+        idle = GaugeMetricFamily(
+            "gridts_pool_available", "Idle connections ready for use.", labels=labels
+        )
+        waiting = GaugeMetricFamily(
+            "gridts_pool_waiting", "Requests waiting for a connection.", labels=labels
+        )
         for pool in list(_POOLS):
             stats = pool.get_stats()
-            size.add_metric([], stats.get("pool_size", 0))
-            idle.add_metric([], stats.get("pool_available", 0))
-            waiting.add_metric([], stats.get("requests_waiting", 0))
+            size.add_metric([pool.name], stats.get("pool_size", 0))
+            idle.add_metric([pool.name], stats.get("pool_available", 0))
+            waiting.add_metric([pool.name], stats.get("requests_waiting", 0))
         yield from (size, idle, waiting)
 
 
+class _ReplicaCollector:
+    """Each replica's state and lag, as the last measurement found them."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily(
+            "gridts_replica_healthy",
+            "1 when the replica receives reads, else 0 (see the state label).",
+            labels=["replica", "state"],
+        )
+        lag = GaugeMetricFamily(
+            "gridts_replica_lag_seconds",
+            "Seconds the replica is behind the primary, at most (NaN: unknown).",
+            labels=["replica"],
+        )
+        for replicas in list(_REPLICAS):
+            for replica in replicas.replicas:
+                healthy = replica.state == "healthy"
+                up.add_metric([replica.name, replica.state.value], 1.0 if healthy else 0.0)
+                lag.add_metric([replica.name], replica.lag if replica.lag is not None else math.nan)
+        yield from (up, lag)
+
+
 REGISTRY.register(_PoolCollector())
+REGISTRY.register(_ReplicaCollector())
 
 
 def watch_pool(pool: AsyncConnectionPool) -> None:
     """Report ``pool`` in the metrics while it lives."""
     _POOLS.add(pool)
+
+
+def watch_replicas(replicas: Replicas) -> None:
+    """Report ``replicas`` in the metrics while they live."""
+    _REPLICAS.add(replicas)
 
 
 class MetricsController(PrometheusController):

@@ -135,6 +135,18 @@ class Settings:
     refresh_poll: timedelta = timedelta(seconds=30)
     """How often the rollup refresher looks for queued windows another process wrote."""
 
+    read_database_urls: tuple[str, ...] = field(default=(), repr=False)
+    """libpq URLs of hot-standby replicas of ``database_url``, comma-separated. Reads under
+    ``/api/v1`` go to one that is close enough behind (``max_replica_lag``); writes, the refresher
+    and migrations stay on the primary. None: everything reads from the primary."""
+
+    max_replica_lag: timedelta = timedelta(seconds=5)
+    """A replica further behind the primary than this (or unreachable) receives no reads."""
+
+    read_wait: timedelta = timedelta(seconds=1)
+    """Longest a read with ``min_lsn`` waits for a replica to replay that far; then the primary
+    answers it."""
+
     grafana_password: str | None = field(default=None, repr=False)
     """Password the migration gives the ``gridts_grafana`` role. Unset: the role cannot log in."""
 
@@ -144,7 +156,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("pool_min_size must not exceed pool_max_size")
-        for name in ("api_keys", "cors_origins"):
+        for name in ("api_keys", "cors_origins", "read_database_urls"):
             if isinstance(getattr(self, name), str):  # a str is a sequence of one-letter keys
                 raise TypeError(f"{name} is a tuple of strings, not one string")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,3 +41,9 @@ def measure(node: int, measured: datetime, collected: datetime, value: float) ->
         "timestamp_collected": collected.isoformat(),
         "value": value,
     }
+
+
+def counts(answer: dict[str, Any]) -> dict[str, Any]:
+    """An ingest answer without its ``lsn`` (a WAL position no test can predict)."""
+    assert re.fullmatch(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}", answer.get("lsn", "")), answer
+    return {key: value for key, value in answer.items() if key != "lsn"}

@@ -17,7 +17,7 @@ from gridts.testing.servers import DOCKER_IMAGE
 from support.paths import ROOT
 
 #: The services that run the gridts image, and the ones that run once and exit.
-GRIDTS = {"migrate", "api", "refresher", "seed"}
+GRIDTS = {"migrate", "api", "api2", "refresher", "seed"}
 ONE_SHOT = {"migrate", "seed"}
 
 
@@ -77,11 +77,13 @@ def test_passwords_stay_out_of_urls() -> None:
     # A password with @ : / # % pasted into a URL breaks it; libpq reads PGPASSWORD instead.
     services = _services()
     for name, service in services.items():
-        url = service.get("environment", {}).get("GRIDTS_DATABASE_URL")
+        environment = service.get("environment", {})
+        url = environment.get("GRIDTS_DATABASE_URL")
         if url is None:
             continue
-        assert urlsplit(url).password is None, name
-        assert "PASSWORD" not in url, name
+        for one in [url, *environment.get("GRIDTS_READ_DATABASE_URLS", "").split(",")]:
+            assert urlsplit(one).password is None, name
+            assert "PASSWORD" not in one, name
         assert service["environment"]["PGPASSWORD"].startswith("${"), name
     migrate = services["migrate"]["environment"]
     assert services["api"]["environment"]["PGPASSWORD"] == migrate["GRIDTS_API_PASSWORD"]
@@ -102,7 +104,7 @@ def test_ports_listen_on_loopback_only() -> None:
             assert isinstance(port, str), name  # a bare number would listen on every interface
             assert port.startswith("127.0.0.1:"), (name, port)
             published += 1
-    assert published == 2  # the API and Grafana
+    assert published == 2  # the API's load balancer and Grafana
 
 
 def test_restart_policies_are_one_rule() -> None:
@@ -210,3 +212,59 @@ def test_seed_runs_only_on_request() -> None:
     seed = _services()["seed"]
     assert seed["profiles"] == ["seed"]
     assert seed["command"] == ["seed", "--weeks", "1"]
+
+
+def test_the_replica_is_a_streaming_standby_of_db_cloned_with_pg_basebackup() -> None:
+    services = _services()
+    replica, db = services["replica"], services["db"]
+    assert replica["image"] == db["image"]
+    assert replica["user"] == "postgres"  # pg_basebackup and postgres refuse to run as root
+    script = replica["command"][0]
+    assert "pg_basebackup -h db -U postgres" in script
+    assert " -R " in script  # standby.signal and primary_conninfo
+    assert "-X stream" in script
+    assert 'chmod 0700 "$$PGDATA"' in script  # the volume's directory is world-writable
+    assert "hot_standby_feedback=on" in script
+    assert "exec postgres" in script
+    assert replica["environment"]["PGPASSWORD"] == services["migrate"]["environment"]["PGPASSWORD"]
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    data = {v.split(":")[0] for v in replica["volumes"]}
+    assert data.isdisjoint({v.split(":")[0] for v in db["volumes"]})
+    assert "gridts-replica" in _compose()["volumes"]
+
+
+def test_the_primary_accepts_replication_and_compresses_without_truncating() -> None:
+    db = _services()["db"]
+    assert "timescaledb.compress_truncate_behaviour=truncate_disabled" in db["command"]
+    mounts = [v for v in db["volumes"] if v.startswith("./")]
+    assert len(mounts) == 1
+    source, target, mode = mounts[0].split(":")
+    assert target.startswith("/docker-entrypoint-initdb.d/")
+    assert target.endswith(".sh")
+    assert mode == "ro"
+    script = (ROOT / source).read_text(encoding="utf-8")
+    assert "host replication postgres all scram-sha-256" in script
+    assert '"$PGDATA/pg_hba.conf"' in script
+
+
+def test_two_api_instances_read_from_the_replica_behind_one_load_balancer() -> None:
+    services = _services()
+    assert services["api"] == services["api2"]
+    api = services["api"]["environment"]
+    reads = urlsplit(api["GRIDTS_READ_DATABASE_URLS"])
+    assert (reads.hostname, reads.username) == ("replica", "gridts_api")
+    assert reads.path == urlsplit(api["GRIDTS_DATABASE_URL"]).path
+    assert "ports" not in services["api"]  # only the load balancer publishes
+    lb = services["lb"]
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+-alpine", lb["image"])
+    assert lb["ports"] == ["127.0.0.1:8000:8000"]
+    assert set(lb["depends_on"]) == {"api", "api2"}
+    source, target, mode = lb["volumes"][0].split(":")
+    assert (target, mode) == ("/etc/nginx/conf.d/default.conf", "ro")
+    config = (ROOT / source).read_text(encoding="utf-8")
+    upstream = re.search(r"upstream gridts \{(.*?)\}", config, re.DOTALL)
+    assert upstream is not None
+    assert re.findall(r"server (\S+);?", upstream[1]) == ["api:8000", "api2:8000"]
+    assert "listen 8000;" in config
+    assert "proxy_pass http://gridts;" in config
+    assert "non_idempotent" not in config  # nginx never sends a POST twice

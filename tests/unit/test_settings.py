@@ -89,3 +89,20 @@ def test_a_bad_value_stops_every_command_with_one_line(command: str) -> None:
         "GRIDTS_ACCURACY_FINAL='bogus': Invalid enum value 'bogus' (one of: at_target, latest)"
     )
     assert lines == [f"Error: {expected}"]
+
+
+def test_replica_settings_default_to_none_and_read_a_list() -> None:
+    assert Settings().read_database_urls == ()
+    assert Settings().max_replica_lag == timedelta(seconds=5)
+    assert Settings().read_wait == timedelta(seconds=1)
+    settings = Settings.from_env(
+        {
+            "GRIDTS_READ_DATABASE_URLS": "postgresql://a/db, postgresql://b/db",
+            "GRIDTS_MAX_REPLICA_LAG": "2 seconds",
+            "GRIDTS_READ_WAIT": "0.25",
+        }
+    )
+    assert settings.read_database_urls == ("postgresql://a/db", "postgresql://b/db")
+    assert settings.max_replica_lag == timedelta(seconds=2)
+    assert settings.read_wait == timedelta(seconds=0.25)
+    assert "postgresql://a" not in repr(settings)  # URLs may carry passwords

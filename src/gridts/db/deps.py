@@ -1,20 +1,109 @@
-"""The request-scoped connection: borrowed from the pool, returned when the response is sent.
+"""The request-scoped connection: borrowed from a pool, returned when the response is sent.
 
 Connections are in autocommit mode; services open ``conn.transaction()`` around what must be
 atomic, so a handler never commits by hand and a failure rolls back by leaving the block.
+
+Which server: a ``GET`` under ``/api/v1`` is a read (every resource's reads are ``GET`` and its
+writes are not), and with replicas configured (``GRIDTS_READ_DATABASE_URLS``) it borrows from a
+healthy replica (``gridts.db.replicas``), honouring ``min_lsn``; everything else borrows from the
+primary. The route modules know nothing of it.
+
+A read that a replica cannot finish (a replay conflict, SQLSTATE 40001, or a lost connection) is
+not answered from there: the dependency marks the request, ``ReplicaRetryMiddleware`` drops the
+error answer before it is sent and runs the request again, and this time the dependency avoids
+that replica (the primary is the last resort, and its errors are answered as usual).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any
 
+import psycopg
+from litestar import Request
 from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.params import QueryParameter
+from litestar.utils.scope.state import ScopeState
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
+from gridts.db.replicas import LSN_PATTERN, Replicas, parse_lsn, retryable
+from gridts.observability import REPLICA_RETRIES
 
-async def provide_connection(state: State) -> AsyncIterator[AsyncConnection]:
-    """Lend a pooled connection for the duration of one request."""
-    pool: AsyncConnectionPool = state.pool
-    async with pool.connection() as conn:
-        yield conn
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+API_PREFIX = "/api/v1/"
+#: Keys of the request's scope state: replicas a read must avoid, and "run it again".
+_AVOID = "gridts_replicas_avoid"
+_RETRY = "gridts_replicas_retry"
+
+MinLsn = Annotated[
+    str | None,
+    QueryParameter(
+        name="min_lsn",
+        pattern=LSN_PATTERN,
+        description=(
+            "Read your writes: the `lsn` of a write's answer. The read is served by a server "
+            "that has replayed at least that far (a replica, waiting up to GRIDTS_READ_WAIT, "
+            "else the primary), so it sees that write. Writes ignore it."
+        ),
+    ),
+]
+
+
+def is_read(method: str, path: str) -> bool:
+    """Whether a request may be served by a replica."""
+    return method == "GET" and path.startswith(API_PREFIX)
+
+
+async def provide_connection(
+    state: State, request: Request[Any, Any, Any], min_lsn: MinLsn = None
+) -> AsyncIterator[AsyncConnection]:
+    """Lend a pooled connection for the duration of one request (a replica's for a read)."""
+    replicas: Replicas | None = state.get("replicas")
+    if replicas is None or not is_read(request.method, request.scope["path"]):
+        pool: AsyncConnectionPool = state.pool
+        async with pool.connection() as conn:
+            yield conn
+        return
+    scope_state = request.scope.setdefault("state", {})
+    avoid: set[int] = scope_state.setdefault(_AVOID, set())
+    position = parse_lsn(min_lsn) if min_lsn is not None else None
+    async with replicas.borrow(position, avoid) as (conn, replica):
+        try:
+            yield conn
+        except psycopg.OperationalError as error:
+            if replica is not None and retryable(error, conn):
+                if conn.closed or conn.broken:
+                    replicas.failed(replica, error)
+                avoid.add(replica.index)
+                scope_state[_RETRY] = True
+            raise
+
+
+class ReplicaRetryMiddleware:
+    """Run a read again when its replica failed it (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != ScopeType.HTTP or not is_read(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+
+        async def unless_retried(message: Message) -> None:
+            if not state.get(_RETRY):
+                await send(message)
+
+        while True:
+            state[_RETRY] = False
+            await self.app(scope, receive, unless_retried)
+            if not state[_RETRY]:
+                return
+            REPLICA_RETRIES.inc()
+            ScopeState.from_scope(scope).response_started = False

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from gridts.settings import Settings
 
 
-def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
+def create_pool(
+    url: str, settings: Settings, *, application_name: str = "gridts", name: str = "primary"
+) -> AsyncConnectionPool:
     """Return a pool for ``url``, not yet opened (the lifespan opens it)."""
     timeout_ms = int(settings.statement_timeout.total_seconds() * 1000)
 
@@ -29,6 +31,7 @@ def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         open=False,
+        name=name,
         timeout=settings.pool_timeout.total_seconds(),
         configure=configure,
         check=AsyncConnectionPool.check_connection,
@@ -36,6 +39,6 @@ def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
             "options": (
                 f"-c statement_timeout={timeout_ms} -c synchronous_commit=on -c TimeZone=UTC"
             ),
-            "application_name": "gridts",
+            "application_name": application_name,
         },
     )

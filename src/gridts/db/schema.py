@@ -27,10 +27,23 @@ class MissingTimescaleDBError(RuntimeError):
 
 
 def sqlalchemy_url(url: str) -> str:
-    """Turn a libpq URL into SQLAlchemy's, using the psycopg 3 driver."""
+    """Turn a libpq URL into SQLAlchemy's, using the psycopg 3 driver.
+
+    A multi-host URL (``postgresql://u@h1:5432,h2:5432/db?target_session_attrs=read-write``,
+    which finds the primary after a failover) becomes SQLAlchemy's form of it: one ``host``
+    query parameter per host, which SQLAlchemy cannot read in the authority.
+    """
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme) :]
+            rest = url[len(scheme) :]
+            authority, _, tail = rest.partition("/")
+            user, at, hosts = authority.rpartition("@")
+            if "," in hosts:
+                path, _, query = tail.partition("?")
+                params = "&".join(f"host={host}" for host in hosts.split(","))
+                query = f"{params}&{query}" if query else params
+                return f"postgresql+psycopg://{user}{at}/{path}?{query}"
+            return "postgresql+psycopg://" + rest
     return url
 
 

@@ -99,7 +99,12 @@ class MeasureRow(Protocol):
 
 
 class IngestResult(msgspec.Struct, frozen=True):
-    """What a stored batch did: rows added, and rows already stored (same value and quality)."""
+    """What a stored batch did: rows added, and rows already stored (same value and quality).
+
+    ``lsn`` is the primary's WAL position after the commit (``pg_lsn`` text, e.g. ``0/1A2B3C8``):
+    pass it as ``min_lsn`` to a read to be sure it sees this batch, even from a replica.
+    """
 
     inserted: int
     duplicates: int
+    lsn: str | None = None

@@ -9,6 +9,8 @@
    different values or qualities, or already stored with another value or quality, are
    conflicts (and the transaction rolls back); the rest were duplicates of stored rows.
 5. Rows below a rollup's watermark are announced to ``gridts.refresh`` in the same transaction.
+6. After the commit, the primary's WAL position is read on the same connection: the answer's
+   ``lsn``, which a read passes as ``min_lsn`` to see this batch on a replica.
 
 A concurrent writer of the same key is serialised by the primary key: ``ON CONFLICT`` waits for
 its commit, and step 4 then sees its value. The transaction commits before the caller answers,
@@ -97,7 +99,9 @@ async def _store(
         raise
     INGEST_ROWS.labels(outcome="inserted").inc(inserted)
     INGEST_ROWS.labels(outcome="duplicate").inc(count - inserted)
-    return IngestResult(inserted=inserted, duplicates=count - inserted)
+    position = await (await conn.execute(query("ingest", "commit_lsn"))).fetchone()
+    lsn = str(position[0]) if position else None
+    return IngestResult(inserted=inserted, duplicates=count - inserted, lsn=lsn)
 
 
 def _stored(value: float | None, quality: int) -> str:
