@@ -18,6 +18,7 @@ import functools
 import urllib.parse
 from dataclasses import dataclass
 from enum import Enum
+from math import isfinite
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -146,6 +147,11 @@ def _builtins(values: list[Any]) -> list[Any]:
     return converted
 
 
+def _finite(values: list[Any]) -> list[Any]:
+    # JSON writes a non-finite float as null (msgspec): CSV and Arrow say the same.
+    return [v if v is None or isfinite(v) else None for v in values]
+
+
 def _bools(values: list[Any]) -> list[Any]:
     return [None if v is None else ("true" if v else "false") for v in values]
 
@@ -157,7 +163,7 @@ def _json(values: list[Any]) -> list[Any]:
 #: Types written as they are, or as msgspec's JSON strings: their Arrow type and CSV conversion.
 _SIMPLE: dict[type[inspect.Type], tuple[pa.DataType, Callable[[list[Any]], list[Any]]]] = {
     inspect.IntType: (pa.int64(), _same),
-    inspect.FloatType: (pa.float64(), _same),
+    inspect.FloatType: (pa.float64(), _finite),
     inspect.StrType: (pa.string(), _same),
     inspect.BoolType: (pa.bool_(), _bools),
     inspect.DateType: (pa.date32(), _builtins),
@@ -181,6 +187,8 @@ def _column(field: inspect.Field) -> Column:
             arrow_type, arrow = _choice_type(list(values)), _builtins
         case inspect.UUIDType() | inspect.DecimalType():
             arrow_type, arrow = pa.string(), _builtins
+        case inspect.FloatType():
+            arrow_type, text, arrow = pa.float64(), _finite, _finite
         case _ if type(kind) in _SIMPLE:
             arrow_type, text = _SIMPLE[type(kind)]
         case _:
