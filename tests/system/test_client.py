@@ -186,8 +186,9 @@ def test_a_forecast_written_from_a_frame_reads_back(gridts: Client) -> None:
     again = gridts.write(frame)
     assert (again.inserted, again.duplicates) == (0, len(frame))
 
+    assert result.lsn is not None  # the commit position, for reads on replicas (min_lsn)
     end = T0 + timedelta(hours=HOURS - 1)
-    latest = gridts.latest(T0, end, node_id=nodes)
+    latest = gridts.latest(T0, end, node_id=nodes, min_lsn=result.lsn)
     assert len(latest) == len(nodes) * HOURS
     truth = {(n, T0 + timedelta(hours=h)): 100.0 * n + h for n in nodes for h in range(HOURS)}
     read = dict(

@@ -173,9 +173,7 @@ def test_reads_through_the_replica_equal_reads_through_the_primary(
         assert got.status_code == want.status_code, path
         assert _comparable(got.json()) == _comparable(want.json()), path
     assert _served(_replica_name(seeded_pair)) - before == len(reads)  # all from the replica
-    report_figure(
-        f"replicas: {len(reads)} reads through the replica equal the primary's"
-    )
+    report_figure(f"replicas: {len(reads)} reads through the replica equal the primary's")
     late = read.get("/api/v1/rollups", params={**RANGE, "level": "grid", "resolution": "1h"})
     buckets = {row["bucket"] for row in late.json()["data"]}
     assert any(b.startswith(LATE_T0.date().isoformat()) for b in buckets)

@@ -34,7 +34,7 @@ from gridts.client import (
     TransportError,
     UnavailableError,
 )
-from gridts.client.writing import normalise
+from gridts.client.writing import lsn_position, normalise
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 STORED = {"inserted": 2, "duplicates": 0}
@@ -536,3 +536,8 @@ def test_both_clients_have_the_same_methods() -> None:
     for name in sync.keys() - {"close", "__init__"}:
         assert sync[name].parameters.keys() == aio[name].parameters.keys(), name
         assert inspect.iscoroutinefunction(getattr(AsyncClient, name)), name
+
+
+def test_a_write_result_keeps_the_furthest_commit_position() -> None:
+    assert lsn_position("16/B374D848") == (0x16 << 32) | 0xB374D848
+    assert lsn_position("1/0") > lsn_position("0/FFFFFFFF")

@@ -321,7 +321,7 @@ class AsyncClient:
             except TransportError as error:
                 error.add_note(f"batch of rows {batch.offset}..{batch.offset + batch.count - 1}")
                 raise
-            plan.stored(sent.result.inserted, sent.result.duplicates, sent.resent)
+            plan.stored(sent.result.inserted, sent.result.duplicates, sent.resent, sent.result.lsn)
         return plan.result
 
     async def latest(

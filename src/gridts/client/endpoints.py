@@ -42,6 +42,9 @@ class Filters(TypedDict, total=False):
     series_id: Ids
     kind: Names
     subtype: Names
+    min_lsn: str
+    """Read your writes: a ``WriteResult.lsn``; a replica serves the read only once it has
+    replayed that far (else the primary does)."""
 
 
 class SeriesFilters(TypedDict, total=False):
@@ -125,6 +128,8 @@ class Stored(msgspec.Struct, frozen=True):
 
     inserted: int
     duplicates: int
+    lsn: str | None = None
+    """The commit's WAL position (servers with read replicas use it for ``min_lsn``)."""
 
 
 def _range(start: Instant, end: Instant) -> dict[str, str]:

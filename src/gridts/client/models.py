@@ -133,6 +133,9 @@ class WriteResult(msgspec.Struct, kw_only=True):
     duplicates: int = 0
     batches: int = 0
     resent: int = 0
+    lsn: str | None = None
+    """The furthest commit position of the batches: pass it as ``min_lsn`` to a read to see
+    this write on any replica (read your writes)."""
 
 
 class Row(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

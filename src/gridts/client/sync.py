@@ -318,7 +318,7 @@ class Client:
             except TransportError as error:
                 error.add_note(f"batch of rows {batch.offset}..{batch.offset + batch.count - 1}")
                 raise
-            plan.stored(sent.result.inserted, sent.result.duplicates, sent.resent)
+            plan.stored(sent.result.inserted, sent.result.duplicates, sent.resent, sent.result.lsn)
         return plan.result
 
     def latest(

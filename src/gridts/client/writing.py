@@ -192,8 +192,12 @@ class Plan:
         """The batch as a JSON array."""
         return _ENCODER.encode(self.rows[batch.offset : batch.offset + batch.count])
 
-    def stored(self, inserted: int, duplicates: int, resent: int) -> None:
-        """The server stored a batch."""
+    def stored(self, inserted: int, duplicates: int, resent: int, lsn: str | None = None) -> None:
+        """The server stored a batch (committed at WAL position ``lsn``)."""
+        if lsn is not None and (
+            self.result.lsn is None or lsn_position(lsn) > lsn_position(self.result.lsn)
+        ):
+            self.result.lsn = lsn
         self.result.inserted += inserted
         self.result.duplicates += duplicates
         self.result.batches += 1
@@ -210,3 +214,9 @@ class Plan:
     def refused(self, batch: Batch, error: ApiError) -> ApiError:
         """``error`` with its rows counted over the whole write, and what was stored before."""
         return error.shifted(batch.offset, self.result)
+
+
+def lsn_position(text: str) -> int:
+    """A PostgreSQL LSN (``16/B374D848``) as a number, to compare positions."""
+    high, low = text.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
