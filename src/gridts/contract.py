@@ -67,6 +67,11 @@ SECURITY_SCHEME = "apiKey"
 #: Reads whose query parameters Litestar checks whole (400): their services refuse nothing.
 PLAIN_LISTS = frozenset({"listRegions", "listNodes", "listSeries"})
 
+#: Query parameters every API operation takes that no service checks (Litestar's pattern does:
+#: 400): ``min_lsn`` picks the server a read runs on (``gridts.db.deps``). Writes run on the
+#: primary, so their operations do not list it.
+PASSIVE_QUERY = frozenset({"min_lsn"})
+
 #: What each error status means here (the response's description).
 MEANING: dict[int, str] = {
     400: "Malformed request: a parameter or the body does not parse or breaks the schema "
@@ -173,7 +178,12 @@ def error_statuses(policy: Policy, path: str, method: str, operation: dict[str, 
         statuses.update({413, 422})
         if len(body) > 1:
             statuses.add(415)
-    if api and not write and "query" in located and operation.get("operationId") not in PLAIN_LISTS:
+    checked = {
+        p.get("name")
+        for p in operation.get("parameters", [])
+        if p.get("in") == "query" and p.get("name") not in PASSIVE_QUERY
+    }
+    if api and not write and checked and operation.get("operationId") not in PLAIN_LISTS:
         statuses.add(422)
     if policy.rate_limited and not path.startswith(UNLIMITED_PATHS):
         statuses.add(429)
@@ -250,6 +260,12 @@ def complete(document: dict[str, Any], policy: Policy) -> dict[str, Any]:
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            if method.upper() in WRITE_METHODS and "parameters" in operation:
+                kept = [p for p in operation["parameters"] if p.get("name") not in PASSIVE_QUERY]
+                if kept:
+                    operation["parameters"] = kept
+                else:
+                    del operation["parameters"]
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and "schema" in parameter:
                     parameter["schema"] = _query_schema(parameter["schema"])

@@ -52,7 +52,7 @@ def test_every_error_answer_has_the_error_body(keyed: dict[str, Any]) -> None:
 
 def test_statuses_by_kind_of_operation(keyed: dict[str, Any]) -> None:
     ops = operations(keyed)
-    assert statuses(ops["listGrids"][2]) == {200, 429, 503}
+    assert statuses(ops["listGrids"][2]) == {200, 400, 429, 503}  # 400: a malformed min_lsn
     assert statuses(ops["getGrid"][2]) == {200, 400, 404, 429, 503}
     assert statuses(ops["createGrid"][2]) == {201, 400, 401, 409, 413, 422, 429, 503}
     assert statuses(ops["updateKind"][2]) == {200, 400, 401, 404, 409, 413, 422, 429, 503}
