@@ -22,6 +22,7 @@ minutes, not hours. Run:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -73,6 +74,10 @@ class Layout:
     """How a row of (s, t, c, v) is stored."""
     orderby: str
     chunk: str = "7 days"
+    key: str | None = None
+    """A primary key, as ``measures`` has: TimescaleDB 2.28 derives a bloom sparse index from it."""
+    auto_sparse: bool = True
+    """``timescaledb.auto_sparse_indexes`` while compressing."""
 
 
 CURRENT = Layout(
@@ -83,6 +88,17 @@ CURRENT = Layout(
 )
 LAYOUTS = [
     CURRENT,
+    dataclasses.replace(
+        CURRENT,
+        name="today with its primary key (series, target, collected): automatic bloom index",
+        key="series_id, tm, tc",
+    ),
+    dataclasses.replace(
+        CURRENT,
+        name="today with its primary key, auto_sparse_indexes off",
+        key="series_id, tm, tc",
+        auto_sparse=False,
+    ),
     Layout(
         "order by lead (collected kept as timestamptz)",
         "series_id int, tm timestamptz, tc timestamptz, lead int, value float8, quality smallint",
@@ -121,6 +137,15 @@ LAYOUTS = [
         "lead, tm",
         chunk="365 days",
     ),
+    Layout(
+        "the same with a primary key (series, target, lead), auto_sparse_indexes off",
+        "series_id int, tm timestamptz, lead int, value bigint, quality smallint",
+        "s, t, extract(epoch FROM t - c)::int, round(v * 1000)::bigint, 0",
+        "lead, tm",
+        chunk="365 days",
+        key="series_id, tm, lead",
+        auto_sparse=False,
+    ),
 ]
 
 
@@ -128,7 +153,12 @@ def measure(conn: psycopg.Connection, layout: Layout, shape: str, values: str) -
     """Compressed bytes per row of ``shape``'s data with ``values`` stored as ``layout`` says."""
     series, first, last, revisions = SHAPES[shape]
     conn.execute("DROP TABLE IF EXISTS scratch")
-    conn.execute(sql.SQL(f"CREATE TABLE scratch ({layout.columns})"))  # type: ignore[arg-type]
+    key = f", PRIMARY KEY ({layout.key})" if layout.key else ""
+    conn.execute(sql.SQL(f"CREATE TABLE scratch ({layout.columns}{key})"))  # type: ignore[arg-type]
+    conn.execute(
+        "SELECT set_config('timescaledb.auto_sparse_indexes', %s, false)",
+        ("on" if layout.auto_sparse else "off",),
+    )
     conn.execute(
         "SELECT create_hypertable('scratch', by_range('tm', %s::interval))", (layout.chunk,)
     )
