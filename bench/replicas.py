@@ -45,10 +45,18 @@ from gridts.testing.servers import TimescaleServer
 START = datetime(2025, 7, 1, tzinfo=UTC)
 
 
-def _seed(url: str, *, weeks: int, start: datetime, refresh: bool) -> float:
-    """``gridts seed`` into ``url``; its rows per second."""
+#: ``gridts seed``'s sizes of the year preset (``bench/presets.py``): 1,000 nodes, 4 revisions.
+YEAR = {"grids": 10, "regions": 10, "nodes": 10, "revisions": 4, "days": 365}
+
+
+def _seed(url: str, *, weeks: int, start: datetime, refresh: bool, year: bool = False) -> float:
+    """``gridts seed`` into ``url`` (``year``: the year preset's shape); its rows per second."""
     began = time.perf_counter()
-    command = [sys.executable, "-m", "gridts.cli", "seed", "--weeks", str(weeks)]
+    command = [sys.executable, "-m", "gridts.cli", "seed"]
+    if year:
+        command += [f"--{name}={value}" for name, value in YEAR.items()]
+    else:
+        command += ["--weeks", str(weeks)]
     command += ["--start", start.date().isoformat(), "--refresh" if refresh else "--no-refresh"]
     subprocess.run(
         command,
@@ -56,7 +64,7 @@ def _seed(url: str, *, weeks: int, start: datetime, refresh: bool) -> float:
         check=True,
         capture_output=True,
     )
-    rows = 27 * 3 * 24 * 7 * weeks
+    rows = 1000 * 4 * 24 * 365 if year else 27 * 3 * 24 * 7 * weeks
     return rows / (time.perf_counter() - began)
 
 
@@ -225,7 +233,13 @@ def _ingest_runs(url: str, replica: str, pair: ReplicatedPair, options: Options)
         start = START + timedelta(weeks=options.weeks)
 
         def ingest() -> None:
-            rate = _seed(url, weeks=options.ingest_weeks, start=start, refresh=False)
+            rate = _seed(
+                url,
+                weeks=options.ingest_weeks,
+                start=start,
+                refresh=False,
+                year=options.ingest_year,
+            )
             figures["bulk_ingest_rows_per_s"] = round(rate)
 
         writer = threading.Thread(target=ingest)
@@ -239,7 +253,7 @@ def _ingest_runs(url: str, replica: str, pair: ReplicatedPair, options: Options)
         service.stop()
     lag = sorted(sampler.seconds) or [0.0]
     figures["lag_during_bulk_ingest"] = {
-        "ingest_weeks": options.ingest_weeks,
+        "ingest": "year preset" if options.ingest_year else f"{options.ingest_weeks} weeks",
         "samples": len(sampler.seconds),
         "seconds_p50": lag[len(lag) // 2],
         "seconds_max": lag[-1],
@@ -261,6 +275,8 @@ class Options:
     clients: int
     seconds: float
     pairs: int
+    ingest_year: bool
+    lag_only: bool
 
 
 @click.command()
@@ -269,6 +285,10 @@ class Options:
 @click.option("--clients", default=8, show_default=True, help="Concurrent readers.")
 @click.option("--seconds", default=15.0, show_default=True, help="Length of each read run.")
 @click.option("--pairs", default=200, show_default=True, help="min_lsn write-then-read pairs.")
+@click.option(
+    "--ingest-year", is_flag=True, help="The lag run ingests the year preset (35 M rows)."
+)
+@click.option("--lag-only", is_flag=True, help="Skip the read throughput runs.")
 @click.option("--output", type=click.Path(path_type=Path), default=None)
 def main(output: Path | None, **sizes: Any) -> None:  # noqa: ANN401
     """Measure reads on 0, 1 and 2 replicas, lag under bulk ingest, and min_lsn's cost."""
@@ -286,7 +306,8 @@ def main(output: Path | None, **sizes: Any) -> None:  # noqa: ANN401
         click.echo(f"seeded {options.weeks} weeks at {rate:,.0f} rows/s")
         pair.wait_caught_up(120)
         replicas = [pair.url(pair.standby, "gridts"), pair.url(second, "gridts")]
-        figures |= _read_runs(url, replicas, _mixed_reads(options.weeks), options)
+        if not options.lag_only:
+            figures |= _read_runs(url, replicas, _mixed_reads(options.weeks), options)
         figures |= _ingest_runs(url, replicas[0], pair, options)
     if output is not None:
         output.mkdir(parents=True, exist_ok=True)
