@@ -219,6 +219,20 @@ LAYOUTS = [
         )
         for days in (7, 90)
     ),
+    *(
+        Layout(
+            f"best_keep_collected_{days}d",
+            f"best_{days}d but collected kept as timestamptz, beside a stored lead (int seconds)",
+            CURRENT_COLUMNS.replace("value double precision", "value bigint")
+            + ", lead integer NOT NULL",
+            CURRENT_SELECT.replace("value,", "round(value * 1000)::bigint,")
+            + ", extract(epoch FROM timestamp_measured - timestamp_collected)::integer",
+            orderby="lead, timestamp_measured",
+            chunk_days=days,
+            auto_sparse=False,
+        )
+        for days in (90, 365)
+    ),
     _offset(
         "best_measured_first_90d",
         "best_90d but orderby measured DESC, offset (latest reads' order)",
