@@ -206,7 +206,7 @@ LAYOUTS = [
             chunk_days=days,
             auto_sparse=False,
         )
-        for days in (7, 30, 90, 365)
+        for days in (7, 30, 90, 365, 730)
     ),
     *(
         _offset(
@@ -231,7 +231,7 @@ LAYOUTS = [
             chunk_days=days,
             auto_sparse=False,
         )
-        for days in (90, 365)
+        for days in (90, 365, 730)
     ),
     _offset(
         "best_measured_first_90d",
