@@ -7,6 +7,7 @@ written into it, and a binary COPY of rows into a measures table.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -101,13 +102,12 @@ def over_http(
 ) -> None:
     """Post a further span of the same nodes as JSON, then as CSV, from several clients."""
     for number, kind in enumerate(("json", "csv")):
-        sample = DatasetPlan(
-            grids=plan.grids,
-            regions_per_grid=plan.regions_per_grid,
-            nodes_per_region=plan.nodes_per_region,
-            revisions=plan.revisions,
+        sample = dataclasses.replace(  # the same nodes, revisions and values, later
+            plan,
             start=plan.start + plan.span + timedelta(days=2 + number * (preset.http_days + 1)),
             span=timedelta(days=preset.http_days),
+            random_seed=0,
+            extra_series=False,
         )
         with psycopg.connect(url) as conn:
             ids = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]

@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import click
 import psycopg
@@ -175,6 +176,21 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     is_flag=True,
     help="Also generation (gas, wind, solar) and a price per node, besides the load.",
 )
+@click.option(
+    "--values",
+    default="noisy",
+    show_default=True,
+    type=click.Choice(["noisy", "realistic"]),
+    help="noisy: independent noise on every value; realistic: a smooth load, small revisions.",
+)
+@click.option(
+    "--collection",
+    default="leads",
+    show_default=True,
+    type=click.Choice(["leads", "day_ahead"]),
+    help="leads: revisions 12, 11, ... h before the target; day_ahead: a forecast at 12:00 UTC "
+    "the day before and the measure an hour after (needs --revisions 2).",
+)
 @click.pass_obj
 def seed(
     settings: Settings,
@@ -193,12 +209,16 @@ def seed(
     jobs: int,
     refresh: bool,
     extra_series: bool,
+    values: Literal["noisy", "realistic"],
+    collection: Literal["leads", "day_ahead"],
 ) -> None:
     """Write a synthetic data set (3 grids x 3 regions x 3 nodes, 3 revisions) through ingest."""
     given = [s for s in (days, weeks, years) if s is not None]
     if len(given) > 1:
         raise click.UsageError("give one of --days, --weeks, --years")
     span = timedelta(days=days or 7 * (weeks or 0) or 365 * (years or 0) or 7)
+    if collection == "day_ahead" and revisions != 2:  # noqa: PLR2004
+        raise click.UsageError("--collection day_ahead needs --revisions 2")
     plan = DatasetPlan(
         grids=grids,
         regions_per_grid=regions,
@@ -209,6 +229,8 @@ def seed(
         resolution=timedelta(minutes=int(resolution)),
         random_seed=seed_,
         extra_series=extra_series,
+        values=values,
+        collection=collection,
     )
     url = current_database_url(settings)
     try:

@@ -12,6 +12,18 @@ and converge on the final value as the collection time nears the target (the las
 the final value). A node's values depend only on ``random_seed`` and the node's position, never
 on how rows are batched, so a re-run with the same arguments writes exactly the same rows.
 
+That is the default, ``values="noisy"``: every value carries independent noise, so the figures of
+the benchmarks stay comparable across runs. ``values="realistic"`` is what grids send: a smooth
+load shape (a daily and a weekly cycle, a season, and a slow weather drift of about 1 %), and
+forecasts whose error drifts slowly from hour to hour (about 2 % at the first revision) and
+shrinks at each revision, the last one being the measured value. Both are rounded to 3 decimals
+(kW in MW values).
+
+``collection="leads"`` (the default) collects the revisions of a target 12, 11, 10 ... hours
+before it; ``collection="day_ahead"`` is a small system operator's history: two revisions per
+target, a day-ahead forecast collected at 12:00 UTC the day before and the measured value
+collected an hour after the target.
+
 By default every node has its default series only (load). ``extra_series`` adds, per node,
 generation by fuel (``gas``, ``wind``, ``solar``) and a price: solar is zero at night with a
 midday bell (longer days in summer, a cloudiness drawn per day), wind drifts slowly, gas fills
@@ -26,7 +38,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from gridts.db.queries import query
 
@@ -52,6 +64,14 @@ EXTRA_SERIES: tuple[SeriesName, ...] = (
 FIRST_LEAD = timedelta(hours=12)
 LEAD_STEP = timedelta(hours=1)
 
+#: ``collection="day_ahead"``: the forecast's collection hour (UTC, the day before the target's
+#: day) and how long after its target a measured value is collected.
+DAY_AHEAD_HOUR = timedelta(hours=12)
+MEASURED_AFTER = timedelta(hours=1)
+
+Values = Literal["noisy", "realistic"]
+Collection = Literal["leads", "day_ahead"]
+
 
 @dataclass(frozen=True)
 class DatasetPlan:
@@ -67,6 +87,25 @@ class DatasetPlan:
     random_seed: int = 0
     extra_series: bool = False
     """Also generation (gas, wind, solar) and a price per node, besides the load."""
+    values: Values = "noisy"
+    """``noisy`` (independent noise on every value) or ``realistic`` (smooth, small revisions)."""
+    collection: Collection = "leads"
+    """When revisions are collected: ``leads`` (12, 11, ... h before) or ``day_ahead``."""
+
+    def __post_init__(self) -> None:
+        if self.values not in ("noisy", "realistic"):
+            raise ValueError(f"values must be noisy or realistic, not {self.values!r}")
+        if self.collection not in ("leads", "day_ahead"):
+            raise ValueError(f"collection must be leads or day_ahead, not {self.collection!r}")
+        if self.collection == "day_ahead" and self.revisions != 2:  # noqa: PLR2004
+            raise ValueError("collection day_ahead has 2 revisions: a forecast and the measure")
+
+    def collected(self, target: datetime) -> list[datetime]:
+        """When each revision of ``target`` is collected, first to last."""
+        if self.collection == "day_ahead":
+            midnight = target.replace(hour=0, minute=0, second=0, microsecond=0)
+            return [midnight - timedelta(days=1) + DAY_AHEAD_HOUR, target + MEASURED_AFTER]
+        return [target - FIRST_LEAD + k * LEAD_STEP for k in range(self.revisions)]
 
     @property
     def series(self) -> tuple[SeriesName, ...]:
@@ -166,6 +205,48 @@ class _Node:
         return self.size * shape * (1 + self.rng.gauss(0, 0.02))
 
 
+def _weekend(target: datetime) -> float:
+    """1 from Saturday to Sunday, 0 from Monday to Friday, easing over a few hours between."""
+    hours = target.weekday() * 24 + target.hour + target.minute / 60  # since Monday 00:00
+    rise = 1 / (1 + math.exp(-(hours - 120) / 1.5))  # Saturday 00:00
+    fall = 1 / (1 + math.exp((hours - 168) / 1.5))  # Monday 00:00, at the week's end...
+    return rise * fall + 1 / (1 + math.exp(hours / 1.5))  # ...and at its start
+
+
+class _SmoothNode:
+    """One node's realistic signal: a smooth load shape and forecast errors that drift slowly.
+
+    Its own random stream (apart from the noisy generator's), advanced once per target in time
+    order, so values depend only on the seed, the node and the target.
+    """
+
+    def __init__(self, plan: DatasetPlan, index: int) -> None:
+        self.rng = random.Random(f"{plan.random_seed}:{index}:realistic")  # noqa: S311
+        self.size = round(self.rng.uniform(20, 500), 1)  # MW at the yearly mean
+        self.phase = self.rng.uniform(-1.0, 1.0)  # hours: nodes peak at slightly different times
+        self.weather = 0.0  # relative drift of the load (temperature, say), hours to days long
+        self.error = self.rng.gauss(0, 0.02)  # the first forecast's relative error, drifting
+        self.hours = plan.resolution / timedelta(hours=1)
+
+    def final(self, target: datetime) -> float:
+        """The measured value: daily and weekly cycles, a season, the weather's slow drift."""
+        hour = target.hour + target.minute / 60 + self.phase
+        daily = 0.15 * math.sin(2 * math.pi * (hour - 9) / 24) + 0.05 * math.sin(
+            4 * math.pi * (hour - 7) / 24
+        )
+        weekly = -0.12 * _weekend(target)
+        season = 0.1 * math.cos(2 * math.pi * (target.timetuple().tm_yday - 15) / 365.25)
+        keep = 0.99**self.hours  # an AR(1) drift: about a 1 % standard deviation
+        self.weather = keep * self.weather + math.sqrt(1 - keep**2) * self.rng.gauss(0, 0.01)
+        return self.size * (1 + daily + weekly + season + self.weather)
+
+    def forecast_error(self) -> float:
+        """The first revision's relative error at the next target: about 2 %, drifting."""
+        keep = 0.9**self.hours
+        self.error = keep * self.error + math.sqrt(1 - keep**2) * self.rng.gauss(0, 0.02)
+        return self.error
+
+
 class _Extra:
     """A node's generation and price signals, on random streams apart from its load's."""
 
@@ -236,11 +317,15 @@ def batches(
 
     ``series`` holds, per node, the ids of its ``plan.series`` in that order (``ensure_series``).
     """
+    if plan.values == "realistic":
+        yield from _realistic_batches(plan, series, batch_rows)
+        return
     nodes = [_Node(plan, i) for i in range(len(series))]
     extras = (
         [_Extra(plan, i, node.size) for i, node in enumerate(nodes)] if plan.extra_series else []
     )
     leads = [FIRST_LEAD - k * LEAD_STEP for k in range(plan.revisions)]
+    day_ahead = plan.collection == "day_ahead"
     # Forecast error shrinks to zero at the last revision: the last one is the final value.
     weights = [(plan.revisions - 1 - k) / max(plan.revisions - 1, 1) for k in range(plan.revisions)]
     revised = list(zip(leads, weights, strict=True))
@@ -251,19 +336,67 @@ def batches(
             final = node.final(target)
             error = node.rng.gauss(0, 0.05) * final
             series_id = ids[0]
-            for lead, weight in revised:
-                batch.append(
-                    (series_id, target, target - lead, round(final + weight * error, 3), 0)
-                )
+            collected = plan.collected(target) if day_ahead else [target - lead for lead in leads]
+            for at, (_, weight) in zip(collected, revised, strict=True):
+                batch.append((series_id, target, at, round(final + weight * error, 3), 0))
             if extras:
                 extra = extras[index]
                 for series_id, value, spread, floor in zip(
                     ids[1:], extra.finals(target, final), _EXTRA_ERRORS, _EXTRA_FLOORS, strict=True
                 ):
                     error = extra.rng.gauss(0, spread) * value
-                    for lead, weight in revised:
+                    for at, (_, weight) in zip(collected, revised, strict=True):
                         forecast = round(max(value + weight * error, floor), 3)
-                        batch.append((series_id, target, target - lead, forecast, 0))
+                        batch.append((series_id, target, at, forecast, 0))
+        if len(batch) >= batch_rows:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _realistic_batches(
+    plan: DatasetPlan, series: Sequence[Sequence[int]], batch_rows: int
+) -> Iterator[list[Row]]:
+    """``batches`` for ``values="realistic"``: smooth values, revisions converging on the final.
+
+    The first revision is off by the node's slowly drifting forecast error, each later one by
+    less (linearly down to zero), the last is the measured value. Extra series take their shapes
+    from the noisy generator's (on their own streams) and revise the same way.
+    """
+    nodes = [_SmoothNode(plan, i) for i in range(len(series))]
+    extras = (
+        [_Extra(plan, i, node.size) for i, node in enumerate(nodes)] if plan.extra_series else []
+    )
+    drifts = [[0.0] * len(EXTRA_SERIES) for _ in extras]
+    weights = [(plan.revisions - 1 - k) / max(plan.revisions - 1, 1) for k in range(plan.revisions)]
+    batch: list[Row] = []
+    for step in range(plan.targets):
+        target = plan.start + step * plan.resolution
+        collected = list(zip(plan.collected(target), weights, strict=True))
+        for index, (ids, node) in enumerate(zip(series, nodes, strict=True)):
+            final = node.final(target)
+            error = node.forecast_error()
+            batch.extend(
+                (ids[0], target, at, round(final * (1 + weight * error), 3), 0)
+                for at, weight in collected
+            )
+            if extras:
+                extra, drift = extras[index], drifts[index]
+                for k, (series_id, value, spread, floor) in enumerate(
+                    zip(
+                        ids[1:],
+                        extra.finals(target, final),
+                        _EXTRA_ERRORS,
+                        _EXTRA_FLOORS,
+                        strict=True,
+                    )
+                ):
+                    drift[k] = 0.9 * drift[k] + 0.44 * extra.rng.gauss(0, spread)
+                    batch.extend(
+                        (series_id, target, at, round(max(value * (1 + w * drift[k]), floor), 3), 0)
+                        for at, w in collected
+                    )
         if len(batch) >= batch_rows:
             yield batch
             batch = []
