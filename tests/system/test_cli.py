@@ -302,3 +302,34 @@ def test_seed_series_adds_generation_and_price_and_keeps_the_load(
         # Price: a morning and an evening peak over a night and midday trough.
         morning, evening = avg("price", (7, 8, 9)), avg("price", (18, 19, 20))
         assert min(morning, evening) > max(avg("price", (2, 3, 4)), avg("price", (12, 13, 14))) + 10
+
+
+def test_seed_writes_a_realistic_day_ahead_history(timescale_server: TimescaleServer) -> None:
+    """``--values realistic --collection day_ahead``: the few-nodes history shape of the bench."""
+    url = timescale_server.create_database("gridts_test_seed_history")
+    runner = CliRunner()
+    env = {"GRIDTS_DATABASE_URL": url}
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    args = ["seed", "--grids", "1", "--regions", "1", "--nodes", "2", "--revisions", "2"]
+    args += ["--days", "2", "--values", "realistic", "--collection", "day_ahead", "--no-refresh"]
+    result = runner.invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(url) as conn:
+        leads = conn.execute(
+            "SELECT DISTINCT CASE WHEN timestamp_collected < timestamp_measured "
+            "THEN timestamp_collected - date_trunc('day', timestamp_measured, 'UTC') END, "
+            "CASE WHEN timestamp_collected > timestamp_measured "
+            "THEN timestamp_collected - timestamp_measured END FROM measures"
+        ).fetchall()
+        # The forecast at 12:00 UTC the day before, the measure an hour after its target.
+        assert {forecast for forecast, _ in leads if forecast is not None} == {timedelta(hours=-12)}
+        assert {measured for _, measured in leads if measured is not None} == {timedelta(hours=1)}
+        # Small revisions: each forecast within 5 % of its measured value.
+        worst = conn.execute(
+            "SELECT max(abs(f.value - m.value) / abs(m.value)) FROM measures f JOIN measures m "
+            "USING (series_id, timestamp_measured) "
+            "WHERE f.timestamp_collected < f.timestamp_measured "
+            "AND m.timestamp_collected > m.timestamp_measured"
+        ).fetchone()
+        assert worst is not None
+        assert 0 < worst[0] < 0.05
