@@ -25,7 +25,7 @@ from gridts.refresh import day_window, refresh_all
 from gridts.rollups.days import whole_hour_midnights
 from gridts.rollups.schemas import RollupPage
 from support import series_model as model
-from support.db import compress_all, make_hierarchy
+from support.db import compress_all, make_hierarchy, write_series_measures
 
 if TYPE_CHECKING:
     import psycopg
@@ -488,12 +488,7 @@ def test_missing_values_are_left_out_and_estimated_ones_counted(
         (1, t + timedelta(minutes=30), t, None, 2),
         (2, t, t, 20.0, 0),
     ]
-    with conn.cursor().copy(
-        "COPY measures (series_id, timestamp_measured, timestamp_collected, value, quality) "
-        "FROM STDIN"
-    ) as copy:
-        for row in rows:
-            copy.write_row(row)
+    write_series_measures(conn, rows)
     query = {"start_datetime": t.isoformat(), "end_datetime": t.isoformat(), "resolution": "1h"}
     node = get_rollup(client, {**query, "level": "node", "id": 1})
     assert [(r.avg, r.count, r.estimated) for r in node.data] == [(11.0, 2, 1)]

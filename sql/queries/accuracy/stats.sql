@@ -14,14 +14,8 @@
 WITH leads AS MATERIALIZED (
     SELECT lead FROM unnest(%(leads)s::interval[]) AS lead
 ), members AS MATERIALIZED (
-    SELECT s.id AS series_id, {entity} AS entity, s.kind, s.subtype, k.unit, k.aggregation,
-           coalesce(%(timezone)s::text, g.timezone) AS tz
-    FROM series s
-    JOIN kind k ON k.name = s.kind
-    JOIN grid_node n ON n.id = s.node_id
-    JOIN grid_region r ON r.id = n.region_id
-    JOIN grid g ON g.id = r.grid_id
-    WHERE s.id = ANY(%(series)s::integer[])
+    -- the series with their entity at the level, kind, unit, aggregation and zone
+    {members}
 ), known AS (
     SELECT m.series_id,
            m.timestamp_measured AS target,
@@ -36,7 +30,7 @@ WITH leads AS MATERIALIZED (
       AND m.timestamp_measured <= %(end)s::timestamptz
     GROUP BY m.series_id, m.timestamp_measured, l.lead
 ), totals AS (
-    SELECT mb.entity, mb.kind, mb.subtype, mb.unit, mb.tz, k.target, k.lead,
+    SELECT mb.id AS entity, mb.kind, mb.subtype, mb.unit, mb.tz, k.target, k.lead,
            min(mb.series_id) AS series_id,
            CASE WHEN mb.aggregation = 'mean' THEN avg(k.final) ELSE sum(k.final) END AS final,
            CASE WHEN mb.aggregation = 'mean' THEN avg(k.forecast) ELSE sum(k.forecast) END
@@ -44,7 +38,7 @@ WITH leads AS MATERIALIZED (
     FROM known k
     JOIN members mb USING (series_id)
     WHERE k.final IS NOT NULL
-    GROUP BY mb.entity, mb.kind, mb.subtype, mb.unit, mb.aggregation, mb.tz, k.target, k.lead
+    GROUP BY mb.id, mb.kind, mb.subtype, mb.unit, mb.aggregation, mb.tz, k.target, k.lead
     HAVING count(*) = count(k.forecast)
 -- Errors in numeric: exact, and free of float8's underflow errors (a tiny error squared) and
 -- overflow (a percentage of a final near 0); results are rounded back into float8's range, and a

@@ -14,7 +14,7 @@ from psycopg import sql
 from gridts.accuracy.schemas import Accuracy, Final
 from gridts.db.queries import query
 from gridts.reads.levels import Level
-from gridts.reads.rows import fetch_rows, select_series
+from gridts.reads.rows import fetch_rows, select_series, series_members
 from gridts.rollups.days import local
 
 if TYPE_CHECKING:
@@ -24,11 +24,6 @@ if TYPE_CHECKING:
 
     from gridts.reads.filters import Filters
 
-_ENTITY = {
-    Level.NODE: sql.SQL("n.id"),
-    Level.REGION: sql.SQL("n.region_id"),
-    Level.GRID: sql.SQL("r.grid_id"),
-}
 _FINAL = {
     Final.LATEST: sql.SQL("last(m.value, m.timestamp_collected)"),
     Final.AT_TARGET: sql.SQL(
@@ -73,7 +68,7 @@ async def accuracy(
 def statement(level: Level, final: Final, *, daily: bool) -> sql.Composed:
     """The statistics query for ``level``, ``final`` and bucketing (values as parameters)."""
     return query("accuracy", "stats").format(
-        entity=_ENTITY[level],
+        members=series_members(level),
         final=_FINAL[final],
         series_id=sql.SQL("series_id" if level is Level.NODE else "NULL::integer"),
         bucket=sql.SQL("time_bucket('1 day', target, tz)" if daily else "NULL::timestamptz"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from psycopg import sql
 from psycopg.rows import args_row
 
 from gridts.db.queries import query
@@ -24,7 +25,7 @@ from gridts.errors import AnswerTooLargeError
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from psycopg import AsyncConnection, sql
+    from psycopg import AsyncConnection
 
     from gridts.reads.filters import Filters
 
@@ -62,6 +63,22 @@ async def select_ids(conn: AsyncConnection, level: str, filters: Filters) -> lis
         },
     )
     return [entity for (entity,) in await cursor.fetchall()]
+
+
+_SERIES_ENTITY = {
+    "node": sql.SQL("s.node_id"),
+    "region": sql.SQL("n.region_id"),
+    "grid": sql.SQL("r.grid_id"),
+}
+
+
+def series_members(level: str) -> sql.Composed:
+    """The chosen series (``%(series)s``) with what rollups and accuracy group them by.
+
+    Their entity at ``level``, kind, subtype, unit, aggregation and zone
+    (``sql/queries/filters/members.sql``).
+    """
+    return query("filters", "members").format(entity=_SERIES_ENTITY[level])
 
 
 async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:

@@ -22,13 +22,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
-from psycopg.rows import args_row
 
 from gridts.db.queries import query
 from gridts.errors import AnswerTooLargeError
 from gridts.reads.filters import Filters
 from gridts.reads.levels import Level
-from gridts.reads.rows import select_ids, select_series
+from gridts.reads.rows import fetch_rows, select_ids, select_series, series_members
 from gridts.rollups.days import local, whole_hour_midnights
 from gridts.rollups.fill import Fill
 from gridts.rollups.fill import fill as fill_gaps
@@ -48,11 +47,6 @@ _REACH = {
     Resolution.RAW: timedelta(seconds=1),
     Resolution.HOUR: timedelta(hours=1),
     Resolution.DAY: timedelta(hours=26),
-}
-_SERIES_ENTITY = {
-    Level.NODE: sql.SQL("s.node_id"),
-    Level.REGION: sql.SQL("n.region_id"),
-    Level.GRID: sql.SQL("r.grid_id"),
 }
 _ENTITIES = {
     Level.REGION: (sql.Identifier("grid_region"), sql.SQL("e.grid_id")),
@@ -134,10 +128,6 @@ def _source(
     return "series_1h" if level is Level.NODE else f"{level}_1h"
 
 
-def _members(level: Level) -> sql.Composed:
-    return query("rollups", "members").format(entity=_SERIES_ENTITY[level])
-
-
 def _entities(level: Level) -> sql.Composed:
     table, grid = _ENTITIES[level]
     return query("rollups", "entities").format(table=table, grid=grid)
@@ -148,7 +138,7 @@ async def _whole_hours(conn: AsyncConnection, level: Level, params: dict[str, An
     if params["timezone"] is not None:
         zones = [params["timezone"]]
     else:
-        chosen = _members(level) if level is Level.NODE else _entities(level)
+        chosen = series_members(level) if level is Level.NODE else _entities(level)
         cursor = await conn.execute(
             sql.SQL("SELECT DISTINCT tz FROM ({}) AS chosen").format(chosen), params
         )
@@ -159,7 +149,7 @@ async def _whole_hours(conn: AsyncConnection, level: Level, params: dict[str, An
 def _from_aggregates(level: Level, daily: bool) -> tuple[str, sql.Composed]:
     if level is Level.NODE:
         name = "cagg_series_1d" if daily else "cagg_series_1h"
-        return "series_1h", query("rollups", name).format(members=_members(level))
+        return "series_1h", query("rollups", name).format(members=series_members(level))
     view = f"{level}_1h"
     hourly = query("rollups", "cagg_total_1h").format(
         entities=_entities(level),
@@ -175,7 +165,7 @@ def _computed(level: Level, resolution: Resolution, *, as_of: bool) -> sql.Compo
     latest = query("rollups", "latest_as_of" if as_of else "latest")
     shape = "node" if level is Level.NODE else "total"
     return query("rollups", f"computed_{shape}_{resolution}").format(
-        members=_members(level), latest=latest
+        members=series_members(level), latest=latest
     )
 
 
@@ -201,9 +191,4 @@ async def _fetch(
         )
         return rollup, tz
 
-    cursor = conn.cursor(binary=True, row_factory=args_row(row))
-    await cursor.execute(statement, {**params, "limit": limit + 1})
-    rows = await cursor.fetchall()
-    if len(rows) > limit:
-        raise AnswerTooLargeError(limit)
-    return rows
+    return await fetch_rows(conn, statement, params, limit, row)
