@@ -147,9 +147,12 @@ def default_series(conn: psycopg.Connection, node_id: int) -> int:
 
 
 def compress_all(conn: psycopg.Connection) -> int:
-    """Compress every chunk of ``measures``; reads must answer the same from compressed batches."""
+    """Compress every chunk of ``measures`` and of the rollups' materialisations; reads must
+    answer the same from compressed batches, and refreshes write into them."""
     row = conn.execute(
-        "SELECT count(compress_chunk(c, if_not_compressed => true)) FROM show_chunks('measures') c"
+        "SELECT count(compress_chunk(c, if_not_compressed => true)) "
+        "FROM (VALUES ('measures'), ('series_latest'), ('series_1h'), ('region_1h'), "
+        "('grid_1h')) AS v (name), LATERAL show_chunks(name::regclass) AS c"
     ).fetchone()
     assert row is not None
     return int(row[0])
