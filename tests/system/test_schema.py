@@ -67,6 +67,19 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
         "WHERE proc_name = 'policy_refresh_continuous_aggregate'"
     ).fetchall()
     assert sorted(name for (name,) in refreshed) == sorted(ROLLUPS)
+    # Every rollup's materialisation is compressed, 45 days back: past its refresh policy's
+    # start_offset (35 days), so no policy refresh works on compressed chunks.
+    compressed = conn.execute(
+        "SELECT view_name, compression_enabled FROM timescaledb_information.continuous_aggregates"
+    ).fetchall()
+    assert all(enabled for _, enabled in compressed), compressed
+    after = conn.execute(
+        "SELECT c.user_view_name, j.config ->> 'compress_after' "
+        "FROM _timescaledb_config.bgw_job j "
+        "JOIN _timescaledb_catalog.continuous_agg c ON c.mat_hypertable_id = j.hypertable_id "
+        "WHERE j.proc_name = 'policy_compression'"
+    ).fetchall()
+    assert sorted(after) == sorted((view, "45 days") for view in ROLLUPS)
     # Hierarchical: every rollup but series_latest is built on another continuous aggregate.
     # Daily rollups are local days in each grid's zone, computed from the hourly ones.
     parents = dict(
