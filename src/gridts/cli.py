@@ -16,7 +16,7 @@ import click
 import psycopg
 
 from gridts.dataset import DatasetPlan
-from gridts.db import migrations
+from gridts.db import chunks, migrations
 from gridts.db.ready import (
     DatabaseUnavailableError,
     SchemaNotCurrentError,
@@ -91,6 +91,8 @@ def migrate(settings: Settings, revision: str) -> None:
             click.echo(apply_policy(conn, settings.retention))
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
+        for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
+            click.echo(fitted.line())
         started = time.perf_counter()
         if drained := drain(conn):
             took = time.perf_counter() - started

@@ -1,0 +1,36 @@
+-- The columnstore layout of measures (issue 14; figures in bench/README.md, "Storage layout
+-- choices"). Today's order, target DESC then collection DESC, interleaves a target's revisions:
+-- collection times step -1 h, -1 h, +3 h and values jump between forecasts and measures, so the
+-- codecs find no regular run (37.5 bytes per row on the seed preset). Ordered by lead first (the
+-- target minus the collection time), each batch holds one lead's targets: an hourly run with a
+-- delta-of-delta of zero and a smooth curve of values.
+--
+-- `lead` is a stored generated column, because an orderby column must be a real one. Adding it
+-- rewrites the table, which TimescaleDB allows only with the columnstore off: every compressed
+-- chunk is decompressed first and compressed again at the end. Nothing else changes: the rollups
+-- read the same columns and keep their materialisations.
+
+CREATE TEMP TABLE gridts_compressed_before ON COMMIT DROP AS
+SELECT format('%I.%I', chunk_schema, chunk_name)::regclass AS chunk
+FROM timescaledb_information.chunks
+WHERE hypertable_schema = current_schema() AND hypertable_name = 'measures' AND is_compressed;
+
+SELECT count(decompress_chunk(chunk)) FROM gridts_compressed_before;
+SELECT remove_compression_policy('measures', if_exists => true);
+ALTER TABLE measures SET (timescaledb.compress = false);
+
+-- Seconds from collection to target: positive for a forecast, negative for a late measure.
+ALTER TABLE measures ADD COLUMN lead bigint NOT NULL
+    GENERATED ALWAYS AS (floor(extract(epoch FROM timestamp_measured - timestamp_collected))::bigint)
+    STORED;
+
+-- timestamp_collected closes the order (it is unique once lead and target are fixed), so every
+-- column of the primary key has min/max metadata for the conflict checks of late writes.
+ALTER TABLE measures SET (
+    timescaledb.compress,
+    timescaledb.compress_segmentby = 'series_id',
+    timescaledb.compress_orderby = 'lead, timestamp_measured, timestamp_collected'
+);
+SELECT add_compression_policy('measures', compress_after => CAST({compress_after} AS interval));
+
+SELECT count(compress_chunk(chunk)) FROM gridts_compressed_before;
