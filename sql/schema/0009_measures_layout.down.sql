@@ -15,3 +15,4 @@ ALTER TABLE measures SET (
 );
 SELECT add_compression_policy('measures', compress_after => CAST({compress_after} AS interval));
 SELECT count(compress_chunk(chunk)) FROM gridts_compressed_before;
+DROP TABLE gridts_compressed_before;
