@@ -47,9 +47,15 @@ ORDER BY 1
 """
 _COMPRESS_ROLLUPS = """
 SELECT count(compress_chunk(c, if_not_compressed => true))
-FROM timescaledb_information.continuous_aggregates v, LATERAL show_chunks(
-    format('%I.%I', v.view_schema, v.view_name)::regclass) AS c
-WHERE v.view_schema = current_schema()
+FROM (SELECT format('%I.%I', hypertable_schema, hypertable_name)::regclass AS relation
+      FROM timescaledb_information.hypertables
+      WHERE hypertable_schema = current_schema() AND compression_enabled
+        AND hypertable_name <> 'measures'
+      UNION ALL
+      SELECT format('%I.%I', view_schema, view_name)::regclass
+      FROM timescaledb_information.continuous_aggregates
+      WHERE view_schema = current_schema() AND compression_enabled) AS h,
+     LATERAL show_chunks(h.relation) AS c
 """
 #: The narrowest chunk interval (``GRIDTS_CHUNK_INTERVAL``'s default).
 NARROWEST = timedelta(days=7)
@@ -73,7 +79,8 @@ def compress_chunks(
 
 
 def compress_rollups(conn: psycopg.Connection) -> int:
-    """Compress every chunk of the rollups' materialisations, as their policies would in time."""
+    """Compress every chunk of the rollups (``series_latest``, the aggregates' materialisations),
+    as their policies would in time."""
     row = conn.execute(_COMPRESS_ROLLUPS).fetchone()
     return int(row[0]) if row else 0
 

@@ -14,5 +14,11 @@ ALTER TABLE measures SET (
     timescaledb.compress_orderby = 'timestamp_measured DESC, timestamp_collected DESC'
 );
 SELECT add_compression_policy('measures', compress_after => CAST({compress_after} AS interval));
+DO $sparse$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I RESET timescaledb.auto_sparse_indexes', current_database());
+END
+$sparse$;
+SET LOCAL timescaledb.auto_sparse_indexes = on;
 SELECT count(compress_chunk(chunk)) FROM gridts_compressed_before;
 DROP TABLE gridts_compressed_before;

@@ -91,12 +91,12 @@ def migrate(settings: Settings, revision: str) -> None:
             click.echo(apply_policy(conn, settings.retention))
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
-        for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
-            click.echo(fitted.line())
         started = time.perf_counter()
         if drained := drain(conn):
             took = time.perf_counter() - started
             click.echo(f"refreshed the rollups over {drained} queued window(s) in {took:.1f} s")
+        for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
+            click.echo(fitted.line())
 
 
 @main.command()
