@@ -19,9 +19,14 @@ SELECT count(decompress_chunk(chunk)) FROM gridts_compressed_before;
 SELECT remove_compression_policy('measures', if_exists => true);
 ALTER TABLE measures SET (timescaledb.compress = false);
 
--- Seconds from collection to target: positive for a forecast, negative for a late measure.
-ALTER TABLE measures ADD COLUMN lead bigint NOT NULL
-    GENERATED ALWAYS AS (floor(extract(epoch FROM timestamp_measured - timestamp_collected))::bigint)
+-- Seconds from collection to target: positive for a forecast, negative for a late measure. Only
+-- an order for the codecs, so an integer (4 bytes: the row grows by 6 with alignment, not 14 as
+-- with a bigint after the smallint quality), clamped to its range (68 years either way), and
+-- computed with date_part's float8 (extract's numeric costs twice as much per row, measured).
+ALTER TABLE measures ADD COLUMN lead integer NOT NULL
+    GENERATED ALWAYS AS (CAST(least(greatest(date_part('epoch', timestamp_measured
+                                                            - timestamp_collected),
+                                             -2147483648), 2147483647) AS integer))
     STORED;
 
 -- timestamp_collected closes the order (it is unique once lead and target are fixed), so every
