@@ -3,6 +3,7 @@
     uv run python bench/run.py --preset quick             # a smoke run, under a minute
     uv run python bench/run.py --preset seed              # 27 nodes, hourly, 3 revisions, 1 year
     uv run python bench/run.py --preset year              # 1,000 nodes, 4 revisions, 1 year (35 M)
+    uv run python bench/run.py --preset history --values noisy --storage-only
     uv run python bench/run.py --preset seed --database-url postgresql://postgres@host/postgres
 
 The database URL names a maintenance database on a server with TimescaleDB; the run creates
@@ -26,11 +27,12 @@ asserted: slow machines get slow figures, not failures.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich import get_console
@@ -42,6 +44,9 @@ from gridts.testing.servers import HOW_TO_PROVIDE, docker_server, find_server, l
 from phases import baseline, ingest, reads, storage
 from presets import PRESETS, SIZES
 from results import Results, machine
+
+if TYPE_CHECKING:
+    from gridts.dataset import Values
 
 #: The benchmark's server returns the largest answers and measures slow reads to the end.
 SERVICE_ENV = {"GRIDTS_MAX_RESPONSE_ROWS": "20000000", "GRIDTS_STATEMENT_TIMEOUT": "300"}
@@ -68,11 +73,27 @@ def size_options(command: F) -> F:
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path))
 @size_options
 @click.option("--seed", type=int, default=0, help="The generator's seed.")
-def main(
-    preset_name: str, database_url: str | None, output: Path | None, seed: int, **sizes: int | None
+@click.option(
+    "--values",
+    type=click.Choice(["noisy", "realistic"]),
+    help="Override the preset's values: independent noise, or smooth load with small revisions.",
+)
+@click.option(
+    "--storage-only", is_flag=True, help="Stop after ingest and storage (no HTTP, no baseline)."
+)
+def main(  # noqa: PLR0917 - one parameter per command-line option
+    preset_name: str,
+    database_url: str | None,
+    output: Path | None,
+    seed: int,
+    values: Values | None,
+    storage_only: bool,
+    **sizes: int | None,
 ) -> None:
     """gridts year-scale benchmarks."""
     preset = PRESETS[preset_name].resized(**sizes)
+    if values:
+        preset = dataclasses.replace(preset, values=values)
     plan = preset.plan(seed)
     cases = read_cases(plan)
     output = output or Path("bench/results") / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -91,6 +112,8 @@ def main(
             ingest.bulk(url, plan, results)
             results.machine = machine(url)  # the extension exists once the migrations ran
             storage.measure(url, plan, results)
+            if storage_only:
+                return
             service = start_service(url, wait_for="/ready", env=SERVICE_ENV)
             try:
                 ingest.over_http(url, service, plan, preset, results)

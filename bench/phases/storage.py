@@ -1,8 +1,10 @@
 """Storage phase: the continuous aggregates' refreshes, storage per row, and compression.
 
-A full refresh of every rollup; the hypertable's size before and after compressing every chunk;
-then the incremental refreshes after one more hour of data and after a batch of late revisions in
-a compressed chunk. ``refresh_and_compress`` is the same preparation for the year-scale scripts.
+A full refresh of every rollup; the chunk intervals fitted to the data's density (what ``gridts
+migrate`` does, ``gridts.db.chunks``); the hypertable's size before and after compressing every
+chunk, and the whole database's (measures, every rollup and index) per stored revision; then the
+incremental refreshes after one more hour of data and after a batch of late revisions in a
+compressed chunk. ``refresh_and_compress`` is the same preparation for the year-scale scripts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from rich.progress import Progress
 
+from gridts.db import chunks
 from gridts.ingest.store import store
 from gridts.refresh import day_window, refresh_all
 
@@ -26,6 +29,36 @@ if TYPE_CHECKING:
 #: Figure ids of the storage per row (the baseline adds its own to them).
 BEFORE = "storage.before_compression"
 AFTER = "storage.after_compression"
+# Every hypertable of the schema (measures, the rollups' materialisations, named by their view)
+# with its size, then everything else in the database that is not TimescaleDB's catalogue.
+_SIZES = """
+SELECT coalesce(c.view_name, h.table_name), hypertable_size(format('%I.%I', h.schema_name,
+       h.table_name)::regclass)::float8
+FROM _timescaledb_catalog.hypertable h
+LEFT JOIN timescaledb_information.continuous_aggregates c
+       ON c.materialization_hypertable_name = h.table_name
+WHERE h.compression_state <> 2 AND (h.schema_name = current_schema() OR c.view_name IS NOT NULL)
+UNION ALL
+SELECT 'other tables', coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'm')
+  AND c.relname NOT IN (SELECT table_name FROM _timescaledb_catalog.hypertable)
+ORDER BY 1
+"""
+_COMPRESS_ROLLUPS = """
+SELECT count(compress_chunk(c, if_not_compressed => true))
+FROM (SELECT format('%I.%I', hypertable_schema, hypertable_name)::regclass AS relation
+      FROM timescaledb_information.hypertables
+      WHERE hypertable_schema = current_schema() AND compression_enabled
+        AND hypertable_name <> 'measures'
+      UNION ALL
+      SELECT format('%I.%I', view_schema, view_name)::regclass
+      FROM timescaledb_information.continuous_aggregates
+      WHERE view_schema = current_schema() AND compression_enabled) AS h,
+     LATERAL show_chunks(h.relation) AS c
+"""
+#: The narrowest chunk interval (``GRIDTS_CHUNK_INTERVAL``'s default).
+NARROWEST = timedelta(days=7)
 
 
 def compress_chunks(
@@ -43,6 +76,13 @@ def compress_chunks(
             conn.execute("SELECT compress_chunk(%s, if_not_compressed => true)", (chunk,))
             bar.advance(task)
     return len(chunks)
+
+
+def compress_rollups(conn: psycopg.Connection) -> int:
+    """Compress every chunk of the rollups (``series_latest``, the aggregates' materialisations),
+    as their policies would in time."""
+    row = conn.execute(_COMPRESS_ROLLUPS).fetchone()
+    return int(row[0]) if row else 0
 
 
 def refresh_and_compress(conn: psycopg.Connection, older_than: datetime) -> None:
@@ -67,6 +107,15 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
             time.perf_counter() - started,
             "s",
         )
+        for fitted in chunks.fit(conn, NARROWEST, None):
+            short = fitted.relation.removeprefix("public.")
+            results.add(
+                f"chunks.{short}",
+                f"chunk interval, {short}",
+                fitted.interval.days,
+                "days",
+                note=f"{fitted.rows_per_day:,.0f} rows/day, {fitted.merged} chunks merged",
+            )
         conn.execute("VACUUM ANALYZE measures")
         before = _size(conn)
         rows = plan.rows
@@ -82,6 +131,15 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
             "compression.ratio", "compression ratio", before / after, "x", higher_is_better=True
         )
         results.add("compression.seconds", "compression, all chunks", took, "s")
+        compress_rollups(conn)
+        conn.execute("VACUUM ANALYZE")
+        whole = 0.0
+        for relation, size in conn.execute(_SIZES).fetchall():
+            whole += size
+            results.add(
+                f"storage.whole.{relation}", f"storage, {relation}", size / rows, "bytes/row"
+            )
+        results.add("storage.whole", "storage, whole database", whole / rows, "bytes/row")
         nodes = [
             n
             for (n,) in conn.execute(
@@ -106,11 +164,13 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     rng = random.Random(1)
     targets = [day + timedelta(hours=h) for h in range(24)]
     late = [
-        (node, target, target + timedelta(hours=1), round(rng.uniform(50, 150), 3), 0)
+        # Collected 2 h after the target: after every revision of every preset (the history
+        # preset's measure comes 1 h after).
+        (node, target, target + timedelta(hours=2), round(rng.uniform(50, 150), 3), 0)
         for node in nodes
         for target in targets
         if rng.random() < 0.1
-    ] or [(nodes[0], targets[0], targets[0] + timedelta(hours=1), 1.0, 0)]
+    ] or [(nodes[0], targets[0], targets[0] + timedelta(hours=2), 1.0, 0)]
     started = time.perf_counter()
     asyncio.run(_store(url, late))
     write = time.perf_counter() - started

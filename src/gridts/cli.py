@@ -16,7 +16,7 @@ import click
 import psycopg
 
 from gridts.dataset import DatasetPlan
-from gridts.db import migrations
+from gridts.db import chunks, migrations
 from gridts.db.ready import (
     DatabaseUnavailableError,
     SchemaNotCurrentError,
@@ -95,6 +95,8 @@ def migrate(settings: Settings, revision: str) -> None:
         if drained := drain(conn):
             took = time.perf_counter() - started
             click.echo(f"refreshed the rollups over {drained} queued window(s) in {took:.1f} s")
+        for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
+            click.echo(fitted.line())
 
 
 @main.command()

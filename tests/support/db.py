@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from gridts.refresh import ROLLUPS
+from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,12 +33,23 @@ DEFAULT_KINDS = (
     "temperature",
 )
 
+#: The chunk interval of ``measures`` a migration gives (``GRIDTS_CHUNK_INTERVAL``'s default).
+DEFAULT_CHUNK = Settings.from_env({}).chunk_interval
+
 _RESET = sql.SQL(
     "TRUNCATE measures, rollup_refresh_queue; TRUNCATE {rollups}; DELETE FROM grid_node; "
-    "DELETE FROM grid_region; DELETE FROM grid; DELETE FROM kind WHERE name <> ALL({kinds})"
+    "DELETE FROM grid_region; DELETE FROM grid; DELETE FROM kind WHERE name <> ALL({kinds}); "
+    # Chunk intervals as the migrations make them: `gridts migrate` fits them to the data
+    # (gridts.db.chunks), and a test that runs it must not change them for the tests after it.
+    "SELECT set_chunk_time_interval('measures', {raw}::interval); "
+    "SELECT set_chunk_time_interval(view, {rollup}::interval) FROM unnest({views}::regclass[]) view"
 ).format(
     rollups=sql.SQL(", ").join(sql.Identifier(v) for v in ROLLUPS),
     kinds=sql.Literal(list(DEFAULT_KINDS)),
+    raw=sql.Literal(f"{DEFAULT_CHUNK.days} days"),
+    # TimescaleDB gives each continuous aggregate ten times the raw interval (70 days).
+    rollup=sql.Literal(f"{10 * DEFAULT_CHUNK.days} days"),
+    views=sql.Literal(list(ROLLUPS)),
 )
 
 #: The roles the migrations create; they belong to the server, not to one database.

@@ -49,7 +49,8 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
         ).fetchall()
     )
     assert compression["series_id"] == 1  # segment by series
-    assert compression["timestamp_measured"] < 0  # ordered
+    # Each batch is one lead's run of targets (0009): lead first, then the target.
+    assert (compression["lead"], compression["timestamp_measured"]) == (-1, -2)
     policies = conn.execute(
         "SELECT proc_name, hypertable_name FROM timescaledb_information.jobs "
         "WHERE proc_name IN ('policy_compression', 'policy_refresh_continuous_aggregate')"

@@ -4,7 +4,8 @@
    ``(node_id, kind, subtype)`` keys (``resolve``): unknown series, values out of a series'
    bounds and targets before the retention boundary are refused, naming the rows.
 2. The rows are COPied (binary) into a per-connection temporary staging table.
-3. One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` moves them into ``measures``.
+3. One ``INSERT ... SELECT`` moves them into ``measures`` (``_insert``: a plain one, or, when a
+   key is already stored, ``... ON CONFLICT DO NOTHING``).
 4. Only when it inserted fewer rows than were sent does anything more run: keys sent twice with
    different values or qualities, or already stored with another value or quality, are
    conflicts (and the transaction rolls back); the rest were duplicates of stored rows.
@@ -12,7 +13,7 @@
 6. After the commit, the primary's WAL position is read on the same connection: the answer's
    ``lsn``, which a read passes as ``min_lsn`` to see this batch on a replica.
 
-A concurrent writer of the same key is serialised by the primary key: ``ON CONFLICT`` waits for
+A concurrent writer of the same key is serialised by the primary key: either INSERT waits for
 its commit, and step 4 then sees its value. The transaction commits before the caller answers,
 on a connection with ``synchronous_commit=on``: an acknowledged batch is durable.
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
+
+from psycopg import errors
 
 from gridts import refresh
 from gridts.db.queries import query
@@ -87,7 +90,7 @@ async def _store(
                 copy.set_types(_COPY_TYPES)
                 for row in rows:
                     await copy.write_row(row)
-            inserted = (await conn.execute(query("ingest", "insert"))).rowcount
+            inserted = await _insert(conn)
             first = min(r[1] for r in rows)
             last = max(r[1] for r in rows)
             if inserted < count:
@@ -102,6 +105,21 @@ async def _store(
     position = await (await conn.execute(query("ingest", "commit_lsn"))).fetchone()
     lsn = str(position[0]) if position else None
     return IngestResult(inserted=inserted, duplicates=count - inserted, lsn=lsn)
+
+
+async def _insert(conn: AsyncConnection) -> int:
+    """Move the staged batch into ``measures``; how many rows were new.
+
+    A plain ``INSERT`` first, in a savepoint: a batch of new revisions (the common case) skips
+    the speculative insertion ``ON CONFLICT`` pays per row. A key already stored (a resent
+    batch, a conflict) fails it with ``unique_violation``; the savepoint is rolled back and the
+    ``ON CONFLICT DO NOTHING`` form stores what is new, leaving the rest to the checks.
+    """
+    try:
+        async with conn.transaction():
+            return (await conn.execute(query("ingest", "insert_new"))).rowcount
+    except errors.UniqueViolation:
+        return (await conn.execute(query("ingest", "insert"))).rowcount
 
 
 def _stored(value: float | None, quality: int) -> str:

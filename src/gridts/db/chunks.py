@@ -1,0 +1,126 @@
+"""Chunk intervals that follow the data's density, chosen by gridts (issue 14).
+
+Every chunk carries fixed costs whatever it holds (heap and TOAST files, their free-space and
+visibility maps, the compressed chunk's index): about 30-40 kB. Hourly data from a few series
+fills a 7-day chunk with a few thousand rows, and then those costs, not the values, decide the
+bytes per row (51 with the best layout, against 4 in year-long chunks; ``bench/README.md``,
+"Storage layout choices"). So ``fit`` measures how many rows a day each hypertable receives
+(``measures`` and the rollups' materialisations), gives new chunks the interval that holds about
+``TARGET_ROWS``, and merges the closed chunks already stored into windows of that width.
+
+``gridts migrate`` runs it, so an operator re-fits by running ``gridts migrate`` again, e.g.
+after adding many series: new chunks then get the narrower interval at once. Nothing is fitted
+before ``MIN_HISTORY`` of data exists, because a first trickle of data says little about what
+will come. The interval never falls below ``GRIDTS_CHUNK_INTERVAL`` (the narrowest, 7 days by
+default), never exceeds ``LONGEST``, and leaves ``MIN_CHUNKS`` chunks inside the retention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+
+from gridts.db.queries import query
+from gridts.retention import MIN_CHUNKS
+
+if TYPE_CHECKING:
+    import psycopg
+
+#: Rows a chunk should hold: compressed, ~100k rows make the fixed costs small; a year preset's
+#: 7-day chunk holds 672k.
+TARGET_ROWS = 250_000
+#: The widest chunk gridts chooses: two years of a few series' hourly data.
+LONGEST = timedelta(days=730)
+#: Days of data before the density is trusted, and the window it is measured over.
+MIN_HISTORY = timedelta(days=28)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What ``fit`` did to one hypertable."""
+
+    relation: str
+    rows_per_day: float
+    interval: timedelta
+    merged: int
+    """Chunks merged into others."""
+
+    def line(self) -> str:
+        """One line for ``gridts migrate``'s output."""
+        merged = f", {self.merged} chunk(s) merged" if self.merged else ""
+        return (
+            f"chunks: {self.relation} {self.interval.days} days "
+            f"({self.rows_per_day:,.0f} rows/day){merged}"
+        )
+
+
+def choose(rows_per_day: float, narrowest: timedelta, retention: timedelta | None) -> timedelta:
+    """Whole days holding about ``TARGET_ROWS`` rows, within the bounds above."""
+    days = min(TARGET_ROWS / rows_per_day, LONGEST.days) if rows_per_day > 0 else LONGEST.days
+    chosen = timedelta(days=max(round(days), 1))
+    if retention is not None:
+        chosen = min(chosen, retention / MIN_CHUNKS)
+    return max(narrowest, chosen)
+
+
+def fit(
+    conn: psycopg.Connection, narrowest: timedelta, retention: timedelta | None
+) -> list[Fitted]:
+    """Fit every hypertable's chunk interval on autocommit ``conn`` (as the schema's owner)."""
+    done = []
+    for schema, name, column, interval, relation in conn.execute(
+        query("chunks", "hypertables")
+    ).fetchall():
+        table = sql.Identifier(schema, name)
+        row = conn.execute(
+            query("chunks", "density").format(table=table, column=sql.Identifier(column)),
+            {"window": MIN_HISTORY},
+        ).fetchone()
+        if row is None or row[1] is None or row[1] < MIN_HISTORY.days:
+            continue
+        chosen = choose(row[0], narrowest, retention)
+        if chosen != interval:
+            conn.execute(
+                "SELECT set_chunk_time_interval(%s::regclass, %s::interval)", (relation, chosen)
+            )
+        merged = _merge(conn, schema, name, chosen)
+        done.append(Fitted(relation, row[0], chosen, merged))
+    return done
+
+
+def _merge(conn: psycopg.Connection, schema: str, name: str, interval: timedelta) -> int:
+    """Merge runs of adjacent closed chunks that start in the same ``interval``-wide window.
+
+    Merged chunks are compressed again whole when any part was compressed: merging only
+    concatenates compressed batches, and the codecs gain from long runs.
+    """
+    chunks = conn.execute(query("chunks", "closed"), {"schema": schema, "name": name}).fetchall()
+    runs: list[list[tuple[str, datetime, bool]]] = []
+    window = end = None
+    for chunk, start, stop, compressed in chunks:
+        this = (start - _EPOCH) // interval
+        if runs and this == window and start == end:
+            runs[-1].append((chunk, start, compressed))
+        else:
+            runs.append([(chunk, start, compressed)])
+        window, end = this, stop
+    merged = 0
+    for run in runs:
+        if len(run) == 1:
+            continue
+        with conn.transaction():
+            for chunk, _, compressed in run:
+                if compressed:
+                    conn.execute("SELECT decompress_chunk(%s::regclass)", (str(chunk),))
+            conn.execute("CALL merge_chunks(%s::regclass[])", ([str(c) for c, _, _ in run],))
+            if any(compressed for _, _, compressed in run):
+                at = {"schema": schema, "name": name, "at": run[0][1]}
+                row = conn.execute(query("chunks", "containing"), at).fetchone()
+                if row is not None:
+                    conn.execute("SELECT compress_chunk(%s::regclass)", (row[0],))
+        merged += len(run) - 1
+    return merged

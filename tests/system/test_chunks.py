@@ -1,0 +1,146 @@
+"""Chunk intervals fitted to the data's density (``gridts.db.chunks``, run by ``gridts migrate``).
+
+A database with a few series' hourly data gets wider chunks, and its closed chunks are merged
+into windows of that width, without changing a stored row or a rollup's bucket; compressed
+chunks stay compressed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridts.dataset import DatasetPlan
+from gridts.db import chunks, migrations
+from gridts.ingest.bulk import write_dataset
+from gridts.refresh import ROLLUPS, refresh_all
+from gridts.retention import MIN_CHUNKS
+
+if TYPE_CHECKING:
+    from gridts.settings import Settings
+    from gridts.testing.servers import TimescaleServer
+
+START = datetime(2025, 1, 6, tzinfo=UTC)
+NARROWEST = timedelta(days=7)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_CHUNKS = (
+    "SELECT range_start, range_end, is_compressed FROM timescaledb_information.chunks "
+    "WHERE hypertable_name = 'measures' ORDER BY range_start"
+)
+
+
+@pytest.fixture
+def url(timescale_server: TimescaleServer, test_settings: Settings) -> str:
+    """A database of its own: fitting changes chunk intervals, which a reset would not undo."""
+    url = timescale_server.create_database("gridts_test_chunks")
+    migrations.upgrade(url, test_settings)
+    return url
+
+
+def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """Every stored revision and every rollup row, in a fixed order."""
+    taken = {"measures": conn.execute("SELECT * FROM measures ORDER BY 1, 2, 3").fetchall()}
+    for view in ROLLUPS:
+        taken[view] = conn.execute(f"SELECT * FROM {view} ORDER BY 1, 2, 3, 4").fetchall()
+    return taken
+
+
+def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small target so that a small data set spans several windows.
+    monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=2,
+        revisions=2,
+        start=START,
+        span=timedelta(days=120),
+        values="realistic",
+    )
+    asyncio.run(write_dataset(url, plan))
+    per_day = plan.rows / plan.span.days
+    with psycopg.connect(url, autocommit=True) as conn:
+        refresh_all(conn)
+        conn.execute(
+            "SELECT compress_chunk(c) FROM show_chunks('measures', older_than => %s) c",
+            (START + timedelta(days=60),),
+        )
+        before = snapshot(conn)
+        chunks_before = conn.execute(_CHUNKS).fetchall()
+
+        fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
+
+        measures = fitted["public.measures"]
+        assert measures.rows_per_day == pytest.approx(per_day)
+        expected = timedelta(days=round(5_000 / per_day))
+        assert measures.interval == expected
+        interval = conn.execute(
+            "SELECT time_interval FROM timescaledb_information.dimensions "
+            "WHERE hypertable_name = 'measures'"
+        ).fetchone()
+        assert interval == (expected,)
+        after = conn.execute(_CHUNKS).fetchall()
+        assert measures.merged == len(chunks_before) - len(after) > 0
+        # No two adjacent chunks start in the same window any more.
+        windows = [(start - EPOCH) // expected for start, _, _ in after]
+        assert all(
+            a != b or after[i][1] != after[i + 1][0]
+            for i, (a, b) in enumerate(itertools.pairwise(windows))
+        )
+        # A chunk that held compressed rows is compressed again, whole.
+        for start, end, compressed in after:
+            held = [c for s, e, c in chunks_before if start <= s and e <= end]
+            assert compressed == any(held), (start, end)
+        assert snapshot(conn) == before
+        # Fitted once, a second fit has nothing left to merge.
+        assert all(f.merged == 0 for f in chunks.fit(conn, NARROWEST, None))
+        # New data lands in chunks of the new width.
+        last = plan.start + plan.span
+    later = DatasetPlan(
+        **{**plan.__dict__, "start": last + expected * 2, "span": timedelta(days=1)}
+    )
+    asyncio.run(write_dataset(url, later))
+    with psycopg.connect(url, autocommit=True) as conn:
+        newest = conn.execute(_CHUNKS).fetchall()[-1]
+        assert newest[1] - newest[0] == expected
+
+
+def test_fit_leaves_a_short_history_alone(url: str) -> None:
+    plan = DatasetPlan(
+        grids=1, regions_per_grid=1, nodes_per_region=1, start=START, span=timedelta(days=14)
+    )
+    asyncio.run(write_dataset(url, plan))
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert chunks.fit(conn, NARROWEST, None) == []
+        interval = conn.execute(
+            "SELECT time_interval FROM timescaledb_information.dimensions "
+            "WHERE hypertable_name = 'measures'"
+        ).fetchone()
+        assert interval == (NARROWEST,)
+
+
+@given(
+    rows_per_day=st.floats(0, 1e8, allow_nan=False),
+    narrowest=st.integers(1, 30).map(lambda d: timedelta(days=d)),
+    retention=st.none() | st.integers(1, 3000).map(lambda d: timedelta(days=d)),
+)
+def test_the_interval_holds_the_target_rows_within_its_bounds(
+    rows_per_day: float, narrowest: timedelta, retention: timedelta | None
+) -> None:
+    chosen = chunks.choose(rows_per_day, narrowest, retention)
+    widest = chunks.LONGEST if retention is None else min(chunks.LONGEST, retention / MIN_CHUNKS)
+    assert chosen >= narrowest
+    assert chosen <= max(narrowest, widest)
+    unclamped = narrowest < chosen < widest
+    if unclamped:
+        assert abs(chosen.days * rows_per_day - chunks.TARGET_ROWS) <= rows_per_day / 2 + 1e-6
