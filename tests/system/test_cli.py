@@ -66,7 +66,7 @@ def test_without_a_url_the_commands_run_an_embedded_cluster() -> None:
         assert result.exit_code == 0, result.output
         with psycopg.connect(result.output.strip()) as conn:
             tables = conn.execute("SELECT count(*) FROM timescaledb_information.hypertables")
-            assert tables.fetchone() == (2,)  # measures and series_latest
+            assert tables.fetchone() == (1,)
     finally:
         local_cluster(Settings.from_env(env)).destroy()
 
