@@ -49,7 +49,7 @@ def test_counts_ranges_compression_and_watermarks(
     last = T0 + timedelta(days=20) - timedelta(hours=1)
     conn.execute(
         "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
-        "SELECT s.id, t, t - interval '12 hours' + k * interval '1 hour', k "
+        "SELECT s.id, t, t - interval '12 hours' + k * interval '1 hour', k * 1000 "
         "FROM series s, generate_series(0, 2) k, "
         "generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
         (T0, last),

@@ -300,7 +300,7 @@ def test_big_answers_stream_in_chunks_with_the_same_bytes(
     t0 = datetime(2031, 1, 6, tzinfo=UTC)
     write_measures(
         conn,
-        [(n, t0 + timedelta(hours=h), t0, h / 7) for n in nodes for h in range(10)],
+        [(n, t0 + timedelta(hours=h), t0, round(h / 7, 3)) for n in nodes for h in range(10)],
     )
     read = (
         "/api/v1/measures",
@@ -461,7 +461,7 @@ def test_pandas_loads_the_same_frame_from_csv_and_arrow(
     nodes = make_hierarchy(conn, {"G": {"R": ["N1", "N2"]}}).nodes
     t0 = datetime(2031, 1, 6, tzinfo=UTC)
     write_measures(
-        conn, [(n, t0 + timedelta(hours=h), t0, h * 1.1) for n in nodes for h in range(5)]
+        conn, [(n, t0 + timedelta(hours=h), t0, round(h * 1.1, 1)) for n in nodes for h in range(5)]
     )
     read = (
         "/api/v1/measures",

@@ -43,7 +43,7 @@ def app_settings(app_settings: Settings) -> Settings:
 def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     """Every stored row: ``(series_id, target, collected, value, quality)``."""
     return conn.execute(
-        "SELECT series_id, timestamp_measured, timestamp_collected, value, quality "
+        "SELECT series_id, timestamp_measured, timestamp_collected, value::float8 / 1000, quality "
         "FROM measures ORDER BY 1, 2, 3"
     ).fetchall()
 
@@ -52,7 +52,7 @@ def stored_by_node(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     """Stored rows of the nodes' default series as ``(node_id, target, collected, value)``,
     each stored with quality good."""
     return conn.execute(
-        "SELECT s.node_id, m.timestamp_measured, m.timestamp_collected, m.value "
+        "SELECT s.node_id, m.timestamp_measured, m.timestamp_collected, m.value::float8 / 1000 "
         "FROM measures m JOIN series s ON s.id = m.series_id "
         "WHERE s.kind = 'load' AND s.subtype IS NULL AND m.quality = 0 ORDER BY 1, 2, 3"
     ).fetchall()

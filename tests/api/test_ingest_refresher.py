@@ -18,7 +18,7 @@ import pytest
 
 from gridts.refresh import refresh_all
 from plugins.live_server import report_figure
-from support.db import default_series
+from support.db import default_series, write_series_measures
 from support.wire import AUTH, measure
 
 if TYPE_CHECKING:
@@ -96,9 +96,8 @@ def test_a_queued_refresh_survives_a_restart_of_the_service(
     server.process.kill()
     server.process.wait()
     # What a crashed process leaves behind: the rows committed and the window queued.
-    conn.execute(
-        "INSERT INTO measures VALUES (%s, %s, %s, 99.0)",
-        (default_series(conn, nodes[0]), T0, T0 - timedelta(hours=1)),
+    write_series_measures(
+        conn, [(default_series(conn, nodes[0]), T0, T0 - timedelta(hours=1), 99.0, 0)]
     )
     conn.execute(
         "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",

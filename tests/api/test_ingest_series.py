@@ -57,7 +57,8 @@ def row(hours: int = 0, value: float | None = 1.5, **names: Any) -> dict[str, An
 def stored(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     """``(series_id, hours after T0, value, quality name)`` of every stored row."""
     rows = conn.execute(
-        "SELECT series_id, timestamp_measured, value, quality_name(quality) FROM measures "
+        "SELECT series_id, timestamp_measured, value::float8 / 1000, quality_name(quality) "
+        "FROM measures "
         "ORDER BY 1, 2"
     ).fetchall()
     return [(s, (tm - T0) // timedelta(hours=1), v, q) for s, tm, v, q in rows]

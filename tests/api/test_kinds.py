@@ -1,5 +1,6 @@
 """``/api/v1/kinds`` (``gridts.kinds``) through HTTP against the real database: the shipped
-catalogue, CRUD, the value rules (422), and a kind in use keeping its unit and aggregation.
+catalogue, CRUD, the value rules (422), and a kind in use keeping its unit, aggregation and
+decimals.
 
 Tests change only kinds they create: a reset deletes added kinds but does not restore the
 shipped ones.
@@ -28,7 +29,13 @@ SHIPPED = {
     "co2_intensity": ("g/kWh", "mean"),
     "temperature": ("degC", "mean"),
 }
-HUMIDITY = {"name": "humidity", "unit": "%", "aggregation": "mean", "description": "Relative."}
+HUMIDITY = {
+    "name": "humidity",
+    "unit": "%",
+    "aggregation": "mean",
+    "description": "Relative.",
+    "decimals": 1,
+}
 
 
 def create(client: TestClient[Litestar], **body: Any) -> dict[str, Any]:
@@ -44,6 +51,7 @@ def test_the_shipped_kinds(client: TestClient[Litestar]) -> None:
     assert {k["name"]: (k["unit"], k["aggregation"]) for k in kinds} == SHIPPED
     assert set(SHIPPED) == set(DEFAULT_KINDS)
     assert all(k["description"] for k in kinds)
+    assert {k["decimals"] for k in kinds} == {3}  # kilowatts in MW, and so on
     load = client.get("/api/v1/kinds/load")
     assert load.status_code == 200
     assert load.json() == next(k for k in kinds if k["name"] == "load")
@@ -56,12 +64,15 @@ def test_create_read_update_delete(client: TestClient[Litestar]) -> None:
     assert HUMIDITY in client.get("/api/v1/kinds").json()
     minimal = create(client, name="wind_speed", unit="m/s", aggregation="mean")
     assert minimal["description"] == ""
-    # Unused: unit and aggregation may change; what is left out stays.
+    assert minimal["decimals"] == 3
+    # Unused: unit, aggregation and decimals may change; what is left out stays.
     changed = client.patch(
-        "/api/v1/kinds/humidity", json={"unit": "percent", "aggregation": "sum"}, headers=AUTH
+        "/api/v1/kinds/humidity",
+        json={"unit": "percent", "aggregation": "sum", "decimals": 0},
+        headers=AUTH,
     )
     assert changed.status_code == 200
-    assert changed.json() == {**HUMIDITY, "unit": "percent", "aggregation": "sum"}
+    assert changed.json() == {**HUMIDITY, "unit": "percent", "aggregation": "sum", "decimals": 0}
     described = client.patch("/api/v1/kinds/humidity", json={"description": "x"}, headers=AUTH)
     assert described.json() == {**changed.json(), "description": "x"}
     assert client.delete("/api/v1/kinds/humidity", headers=AUTH).status_code == 204
@@ -100,10 +111,12 @@ def test_a_taken_name_is_409(client: TestClient[Litestar]) -> None:
         ("unit", "M\nW"),
         ("aggregation", "max"),
         ("aggregation", "SUM"),
+        ("decimals", -1),
+        ("decimals", 7),
     ],
 )
 def test_malformed_values_are_422_naming_the_field(
-    client: TestClient[Litestar], field: str, value: str
+    client: TestClient[Litestar], field: str, value: object
 ) -> None:
     response = client.post("/api/v1/kinds", json={**HUMIDITY, field: value}, headers=AUTH)
     assert response.status_code == 422, response.text
@@ -128,6 +141,7 @@ def test_the_longest_name_is_accepted(client: TestClient[Litestar]) -> None:
         {"name": "humidity", "unit": "%"},
         {**HUMIDITY, "colour": "red"},
         {**HUMIDITY, "unit": 5},
+        {**HUMIDITY, "decimals": 1.5},
         {**HUMIDITY, "description": "nul\u0000"},
     ],
 )
@@ -139,7 +153,7 @@ def test_bodies_of_the_wrong_shape_are_400(
     assert client.get("/api/v1/kinds/humidity").status_code == 404
 
 
-def test_a_kind_in_use_keeps_its_unit_and_aggregation_and_stays(
+def test_a_kind_in_use_keeps_its_unit_aggregation_and_decimals_and_stays(
     client: TestClient[Litestar], conn: psycopg.Connection
 ) -> None:
     made = make_hierarchy(conn, {"G": {"R": ["N"]}})
@@ -148,7 +162,7 @@ def test_a_kind_in_use_keeps_its_unit_and_aggregation_and_stays(
         "/api/v1/series", json={"node_id": made.nodes[0], "kind": "humidity"}, headers=AUTH
     )
     assert series.status_code == 201
-    for change in ({"unit": "percent"}, {"aggregation": "sum"}):
+    for change in ({"unit": "percent"}, {"aggregation": "sum"}, {"decimals": 2}):
         response = client.patch("/api/v1/kinds/humidity", json=change, headers=AUTH)
         assert response.status_code == 409, response.text
         assert "in use" in response.json()["detail"]

@@ -154,7 +154,7 @@ def seed_one(conn: psycopg.Connection) -> None:
     """Node 1 ``n``: two revisions of T0 (the later 2.5) and one of T0 + 1 h (3.5)."""
     make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "n")]}})
     conn.execute(
-        "INSERT INTO measures VALUES (1, %s, %s, 1.5), (1, %s, %s, 2.5), (1, %s, %s, 3.5)",
+        "INSERT INTO measures VALUES (1, %s, %s, 1500), (1, %s, %s, 2500), (1, %s, %s, 3500)",
         (T0, T0 - timedelta(hours=12), T0, T0 - timedelta(hours=10), T0 + timedelta(hours=1), T0),
     )
 

@@ -251,7 +251,7 @@ def seed(conn: psycopg.Connection) -> None:
     """Nodes 1 and 2 of region 1, grid 1: hourly values 10 and 20 for 100 days from T0."""
     make_hierarchy(conn, {(1, "g"): {(1, "r"): [(1, "a"), (2, "b")]}})
     conn.execute(
-        "INSERT INTO measures SELECT n, t, t - interval '1 hour', n * 10 "
+        "INSERT INTO measures SELECT n, t, t - interval '1 hour', n * 10 * 1000 "
         "FROM generate_series(1, 2) n, "
         "generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
         (T0, T0 + timedelta(days=100)),
@@ -380,7 +380,7 @@ def two_days(conn: psycopg.Connection, zone: str, first: datetime) -> None:
         conn.execute("INSERT INTO series (node_id, kind) VALUES (%s, 'price')", (node,))
     conn.execute(
         "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
-        "SELECT s.id, t, t, CASE s.kind WHEN 'load' THEN s.node_id * 10 "
+        "SELECT s.id, t, t, 1000 * CASE s.kind WHEN 'load' THEN s.node_id * 10 "
         "  ELSE 40 + 20 * (s.node_id - 1) END "
         "FROM series s, generate_series(%s::timestamptz, %s::timestamptz - interval '1 hour', "
         "interval '1 hour') t",
@@ -519,7 +519,7 @@ def test_fill_adds_every_missing_bucket_and_marks_it(
     t = datetime(2031, 6, 1, tzinfo=UTC)
     conn.execute(
         "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
-        "VALUES (1, %s, %s, 10), (1, %s, %s, 40)",
+        "VALUES (1, %s, %s, 10000), (1, %s, %s, 40000)",
         (t, t, t + 3 * HOUR, t + 3 * HOUR),
     )
     page = get_rollup(

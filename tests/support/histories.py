@@ -113,7 +113,10 @@ def histories(
             )
             drawn = draw(
                 st.lists(
-                    st.floats(*values, allow_nan=False, allow_infinity=False),
+                    # Values in thousandths: a kind keeps 3 decimals unless it says otherwise.
+                    st.integers(int(values[0] * 1000), int(values[1] * 1000)).map(
+                        lambda v: v / 1000
+                    ),
                     min_size=len(collected),
                     max_size=len(collected),
                 )

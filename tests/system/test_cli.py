@@ -31,7 +31,7 @@ def test_migrate_then_refresh_materialises_the_rollups(timescale_server: Timesca
         make_hierarchy(conn, {"G": {"R": ["N"]}})
         conn.execute(
             "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
-            "SELECT s.id, %s, %s, 42.0 FROM series s",
+            "SELECT s.id, %s, %s, 42000 FROM series s",
             (datetime(2027, 5, 1, 10, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC)),
         )
         refreshed = runner.invoke(main, ["refresh"], env={"GRIDTS_DATABASE_URL": url})
@@ -99,7 +99,7 @@ def _seeded(url: str, kind: str = "load") -> list[tuple[object, ...]]:
     with psycopg.connect(url) as conn:
         return conn.execute(
             "SELECT g.name, r.name, n.name, s.subtype, m.timestamp_measured, "
-            "m.timestamp_collected, m.value "
+            "m.timestamp_collected, m.value::float8 / 1000 "
             "FROM measures m JOIN series s ON s.id = m.series_id "
             "JOIN grid_node n ON n.id = s.node_id "
             "JOIN grid_region r ON r.id = n.region_id JOIN grid g ON g.id = r.grid_id "
@@ -181,8 +181,10 @@ def test_seeded_values_look_like_a_grid(timescale_server: TimescaleServer) -> No
         # A daily load shape: evenings above nights, and every value a positive load.
         shape = conn.execute(
             """
-            SELECT avg(value) FILTER (WHERE extract(hour FROM timestamp_measured) IN (18, 19, 20)),
-                   avg(value) FILTER (WHERE extract(hour FROM timestamp_measured) IN (2, 3, 4)),
+            SELECT avg(value::float8) FILTER (WHERE extract(hour FROM timestamp_measured)
+                                                IN (18, 19, 20)),
+                   avg(value::float8) FILTER (WHERE extract(hour FROM timestamp_measured)
+                                                IN (2, 3, 4)),
                    min(value)
             FROM measures
             """
@@ -253,7 +255,8 @@ def test_seed_series_adds_generation_and_price_and_keeps_the_load(
             """
             CREATE TEMP VIEW final AS
             SELECT s.node_id, coalesce(s.subtype, s.kind) AS name, m.timestamp_measured AS target,
-                   extract(hour FROM m.timestamp_measured) AS hour, m.value
+                   extract(hour FROM m.timestamp_measured) AS hour,
+                   m.value::float8 / 1000 AS value
             FROM measures m JOIN series s ON s.id = m.series_id
             WHERE m.timestamp_measured - m.timestamp_collected = interval '10 hours'
             """
@@ -326,8 +329,8 @@ def test_seed_writes_a_realistic_day_ahead_history(timescale_server: TimescaleSe
         assert {measured for _, measured in leads if measured is not None} == {timedelta(hours=1)}
         # Small revisions: each forecast within 5 % of its measured value.
         worst = conn.execute(
-            "SELECT max(abs(f.value - m.value) / abs(m.value)) FROM measures f JOIN measures m "
-            "USING (series_id, timestamp_measured) "
+            "SELECT max(abs(f.value - m.value)::float8 / abs(m.value)) "
+            "FROM measures f JOIN measures m USING (series_id, timestamp_measured) "
             "WHERE f.timestamp_collected < f.timestamp_measured "
             "AND m.timestamp_collected > m.timestamp_measured"
         ).fetchone()

@@ -58,7 +58,7 @@ def contract_server(timescale_server: TimescaleServer, test_settings: Settings) 
             conn, {(1, "G1"): {(1, "R1"): [(1, "N1")]}, (2, "G2"): {(2, "R2"): [(2, "N2")]}}
         )
         conn.execute(
-            "INSERT INTO measures SELECT n, t, t - interval '12 hours', n * 10 "
+            "INSERT INTO measures SELECT n, t, t - interval '12 hours', n * 10 * 1000 "
             "FROM generate_series(1, 2) n, "
             "generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
             (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 3, tzinfo=UTC)),

@@ -141,7 +141,9 @@ def test_acknowledged_writes_survive_a_database_crash(
     with psycopg.connect(db) as check:
         stored = Counter(
             int(value) // 1000
-            for (value,) in check.execute("SELECT value FROM measures WHERE series_id = %s", node)
+            for (value,) in check.execute(
+                "SELECT value::float8 / 1000 FROM measures WHERE series_id = %s", node
+            )
         )
         duplicates = check.execute(
             "SELECT count(*) FROM (SELECT 1 FROM measures GROUP BY series_id, timestamp_measured, "

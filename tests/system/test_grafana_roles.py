@@ -23,6 +23,7 @@ from psycopg import sql
 
 from gridts.cli import main
 from gridts.db import migrations
+from gridts.db.queries import query
 from gridts.refresh import ROLLUPS
 from support.dashboards import T0
 from support.db import connect_as
@@ -151,16 +152,18 @@ def test_api_ingests_through_a_temporary_table(seeded: str, cleaned_up: datetime
         series = conn.execute("SELECT min(id) FROM series").fetchone()
         assert series is not None
         with conn.transaction():
-            conn.execute(
-                "CREATE TEMP TABLE api_staging (series_id integer, tm timestamptz, "
-                "tc timestamptz, value float8, quality smallint) ON COMMIT DROP"
-            )
-            with conn.cursor() as cursor, cursor.copy("COPY api_staging FROM STDIN") as copy:
+            # The service's own statements: its staging table, and the INSERT that scales values
+            # to their kind's unit (reading series and kind).
+            conn.execute(query("ingest", "staging"))
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
+                    "COPY ingest_staging (series_id, timestamp_measured, timestamp_collected, "
+                    "value, quality) FROM STDIN"
+                ) as copy,
+            ):
                 copy.write_row((series[0], at, at, 1.5, 1))
-            inserted = conn.execute(
-                "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value, "
-                "quality) SELECT * FROM api_staging ON CONFLICT DO NOTHING"
-            ).rowcount
+            inserted = conn.execute(query("ingest", "insert")).rowcount
             conn.execute(
                 "INSERT INTO rollup_refresh_queue (window_start, window_end) VALUES (%s, %s)",
                 (at, at + timedelta(days=1)),

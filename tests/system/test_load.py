@@ -100,7 +100,8 @@ def test_mixed_load_has_no_errors(
     acknowledged = [row for outcome in results for row in outcome.acknowledged]
     stored = conn.execute(
         # Each node's default series has the node's id.
-        "SELECT series_id, timestamp_measured, timestamp_collected, value FROM measures"
+        "SELECT series_id, timestamp_measured, timestamp_collected, value::float8 / 1000 "
+        "FROM measures"
     ).fetchall()
     assert len(stored) == len(acknowledged)
     assert sorted(stored) == sorted(acknowledged)

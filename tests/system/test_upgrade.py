@@ -210,19 +210,37 @@ def upgraded_from_previous(
             "AND column_name IN ('node_id', 'series_id')"
         ).fetchone()
         assert key is not None
+        # Values as the previous schema stores them: floats before 0010, integers of the kind's
+        # smallest unit since (the default series' kind, load, keeps 3 decimals).
+        scale = conn.execute(
+            "SELECT k.scale FROM kind k WHERE k.name = 'load'"
+            if _has_column(conn, "kind", "scale")
+            else "SELECT NULL"
+        ).fetchone()
+        assert scale is not None
         with conn.cursor().copy(
             sql.SQL(
                 "COPY measures ({}, timestamp_measured, timestamp_collected, value) FROM STDIN"
             ).format(sql.Identifier(key[0]))
         ) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for node, measured, collected, value in rows:
+                stored = value if scale[0] is None else round(value * scale[0])
+                copy.write_row((node, measured, collected, stored))
         refresh_all_before(conn)
         compress_all_but_newest(conn)
     before = read_before(url, previous_release(test_settings, tmp_path))
     result = CliRunner().invoke(main, ["migrate"], env={"GRIDTS_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     return url, rows, before
+
+
+def _has_column(conn: psycopg.Connection, table: str, column: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = %s AND column_name = %s",
+        (table, column),
+    ).fetchone()
+    return found is not None
 
 
 def refresh_all_before(conn: psycopg.Connection) -> None:

@@ -11,6 +11,8 @@
 -- and averages them for mean kinds, so a series' forecasts are only ever compared with that
 -- series' finals; a target counts only where every series with a final there also has a forecast
 -- (some series' forecasts against all series' finals would measure coverage, not accuracy).
+-- Values are integers of the kind's smallest unit (migration 0010): totals are exact numerics in
+-- the kind's unit.
 WITH leads AS MATERIALIZED (
     SELECT lead FROM unnest(%(leads)s::interval[]) AS lead
 ), members AS MATERIALIZED (
@@ -32,13 +34,16 @@ WITH leads AS MATERIALIZED (
 ), totals AS (
     SELECT mb.id AS entity, mb.kind, mb.subtype, mb.unit, mb.tz, k.target, k.lead,
            min(mb.series_id) AS series_id,
-           CASE WHEN mb.aggregation = 'mean' THEN avg(k.final) ELSE sum(k.final) END AS final,
+           CASE WHEN mb.aggregation = 'mean' THEN avg(k.final) ELSE sum(k.final) END
+               / kd.scale AS final,
            CASE WHEN mb.aggregation = 'mean' THEN avg(k.forecast) ELSE sum(k.forecast) END
-               AS forecast
+               / kd.scale AS forecast
     FROM known k
     JOIN members mb USING (series_id)
+    JOIN kind kd ON kd.name = mb.kind
     WHERE k.final IS NOT NULL
-    GROUP BY mb.id, mb.kind, mb.subtype, mb.unit, mb.aggregation, mb.tz, k.target, k.lead
+    GROUP BY mb.id, mb.kind, mb.subtype, mb.unit, mb.aggregation, mb.tz, kd.scale, k.target,
+             k.lead
     HAVING count(*) = count(k.forecast)
 -- Errors in numeric: exact, and free of float8's underflow errors (a tiny error squared) and
 -- overflow (a percentage of a final near 0); results are rounded back into float8's range, and a

@@ -1,1 +1,1 @@
-SELECT name, unit, aggregation, description FROM kind WHERE name = %(name)s
+SELECT name, unit, aggregation, description, decimals FROM kind WHERE name = %(name)s

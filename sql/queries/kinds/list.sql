@@ -1,1 +1,1 @@
-SELECT name, unit, aggregation, description FROM kind ORDER BY name
+SELECT name, unit, aggregation, description, decimals FROM kind ORDER BY name

@@ -3,7 +3,8 @@
 -- day `issued` on the day before the target's local day in time zone `tz`. Targets with no
 -- such revision are left out. Same walk of the primary key as measures/latest.sql.
 SELECT s.node_id, n.name, h.series_id, s.kind, s.subtype, k.unit,
-       h.timestamp_measured, h.timestamp_collected, h.value, quality_name(h.quality)
+       h.timestamp_measured, h.timestamp_collected, h.value::float8 / k.scale,
+       quality_name(h.quality)
 FROM (
     SELECT DISTINCT ON (m.series_id, m.timestamp_measured)
            m.series_id, m.timestamp_measured, m.timestamp_collected, m.value, m.quality

@@ -4,7 +4,8 @@
 -- sort; compressed chunks are ordered the same way (timestamp_measured DESC, timestamp_collected
 -- DESC, segmented by series_id). The range on timestamp_measured gives chunk exclusion.
 SELECT s.node_id, n.name, l.series_id, s.kind, s.subtype, k.unit,
-       l.timestamp_measured, l.timestamp_collected, l.value, quality_name(l.quality)
+       l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
+       quality_name(l.quality)
 FROM (
     SELECT DISTINCT ON (m.series_id, m.timestamp_measured)
            m.series_id, m.timestamp_measured, m.timestamp_collected, m.value, m.quality

@@ -2,7 +2,8 @@
 -- collected in [collected_from, collected_to]; ordered by node, series, target, collection time
 -- (for one series, the primary key's order, so uncompressed chunks need no sort).
 SELECT s.node_id, n.name, m.series_id, s.kind, s.subtype, k.unit,
-       m.timestamp_measured, m.timestamp_collected, m.value, quality_name(m.quality)
+       m.timestamp_measured, m.timestamp_collected, m.value::float8 / k.scale,
+       quality_name(m.quality)
 FROM measures m
 JOIN series s ON s.id = m.series_id
 JOIN grid_node n ON n.id = s.node_id

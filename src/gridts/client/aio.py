@@ -216,9 +216,13 @@ class AsyncClient:
         aggregation: Aggregation,
         *,
         description: str | UnsetType = UNSET,
+        decimals: int | UnsetType = UNSET,
     ) -> Kind:
-        """A new kind: ``aggregation`` is ``sum`` (power, energy) or ``mean`` (price...)."""
-        return await self._send(api.create_kind(name, unit, aggregation, description))
+        """A new kind: ``aggregation`` is ``sum`` (power, energy) or ``mean`` (price...).
+
+        ``decimals`` (default 3) is how many decimals its values keep.
+        """
+        return await self._send(api.create_kind(name, unit, aggregation, description, decimals))
 
     async def update_kind(
         self,
@@ -227,10 +231,17 @@ class AsyncClient:
         unit: str | UnsetType = UNSET,
         aggregation: Aggregation | UnsetType = UNSET,
         description: str | UnsetType = UNSET,
+        decimals: int | UnsetType = UNSET,
     ) -> Kind:
-        """Change a kind (a kind in use keeps its unit and aggregation: ``ConflictError``)."""
+        """Change a kind (one in use keeps unit, aggregation and decimals: ``ConflictError``)."""
         return await self._send(
-            api.update_kind(name, unit=unit, aggregation=aggregation, description=description)
+            api.update_kind(
+                name,
+                unit=unit,
+                aggregation=aggregation,
+                description=description,
+                decimals=decimals,
+            )
         )
 
     async def delete_kind(self, name: str) -> None:

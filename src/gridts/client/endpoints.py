@@ -255,11 +255,21 @@ def get_kind(name: str) -> Call[Kind]:
 
 
 def create_kind(
-    name: str, unit: str, aggregation: Aggregation, description: str | UnsetType = UNSET
+    name: str,
+    unit: str,
+    aggregation: Aggregation,
+    description: str | UnsetType = UNSET,
+    decimals: int | UnsetType = UNSET,
 ) -> Call[Kind]:
     """``POST /kinds``."""
     data = body(
-        {"name": name, "unit": unit, "aggregation": aggregation, "description": description}
+        {
+            "name": name,
+            "unit": unit,
+            "aggregation": aggregation,
+            "description": description,
+            "decimals": decimals,
+        }
     )
     return Call("POST", f"{API}/kinds", decode(Kind), body=data, resend=False)
 
@@ -270,9 +280,12 @@ def update_kind(
     unit: str | UnsetType = UNSET,
     aggregation: Aggregation | UnsetType = UNSET,
     description: str | UnsetType = UNSET,
+    decimals: int | UnsetType = UNSET,
 ) -> Call[Kind]:
     """``PATCH /kinds/{name}``."""
-    data = body({"unit": unit, "aggregation": aggregation, "description": description})
+    data = body(
+        {"unit": unit, "aggregation": aggregation, "description": description, "decimals": decimals}
+    )
     return Call("PATCH", _kind_path(name), decode(Kind), body=data)
 
 

@@ -54,6 +54,8 @@ class Kind(msgspec.Struct, frozen=True, kw_only=True):
     unit: str
     aggregation: str
     description: str = ""
+    decimals: int = 3
+    """How many decimals its values keep (a value with more is refused, never rounded)."""
 
 
 class Series(msgspec.Struct, frozen=True, kw_only=True):

@@ -213,9 +213,13 @@ class Client:
         aggregation: Aggregation,
         *,
         description: str | UnsetType = UNSET,
+        decimals: int | UnsetType = UNSET,
     ) -> Kind:
-        """A new kind: ``aggregation`` is ``sum`` (power, energy) or ``mean`` (price...)."""
-        return self._send(api.create_kind(name, unit, aggregation, description))
+        """A new kind: ``aggregation`` is ``sum`` (power, energy) or ``mean`` (price...).
+
+        ``decimals`` (default 3) is how many decimals its values keep.
+        """
+        return self._send(api.create_kind(name, unit, aggregation, description, decimals))
 
     def update_kind(
         self,
@@ -224,10 +228,17 @@ class Client:
         unit: str | UnsetType = UNSET,
         aggregation: Aggregation | UnsetType = UNSET,
         description: str | UnsetType = UNSET,
+        decimals: int | UnsetType = UNSET,
     ) -> Kind:
-        """Change a kind (a kind in use keeps its unit and aggregation: ``ConflictError``)."""
+        """Change a kind (one in use keeps unit, aggregation and decimals: ``ConflictError``)."""
         return self._send(
-            api.update_kind(name, unit=unit, aggregation=aggregation, description=description)
+            api.update_kind(
+                name,
+                unit=unit,
+                aggregation=aggregation,
+                description=description,
+                decimals=decimals,
+            )
         )
 
     def delete_kind(self, name: str) -> None:

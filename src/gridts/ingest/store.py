@@ -6,9 +6,11 @@
 2. The rows are COPied (binary) into a per-connection temporary staging table.
 3. One ``INSERT ... SELECT`` moves them into ``measures`` (``_insert``: a plain one, or, when a
    key is already stored, ``... ON CONFLICT DO NOTHING``).
-4. Only when it inserted fewer rows than were sent does anything more run: keys sent twice with
-   different values or qualities, or already stored with another value or quality, are
-   conflicts (and the transaction rolls back); the rest were duplicates of stored rows.
+   Values go in as integers of their kind's smallest unit: stored exactly, never rounded.
+4. Only when it inserted fewer rows than were sent does anything more run: a value with more
+   decimals than its kind keeps is refused, naming the rows; keys sent twice with different
+   values or qualities, or already stored with another value or quality, are conflicts; either
+   rolls the transaction back. The rest were duplicates of stored rows.
 5. Rows below a rollup's watermark are announced to ``gridts.refresh`` in the same transaction.
 6. After the commit, the primary's WAL position is read on the same connection: the answer's
    ``lsn``, which a read passes as ``min_lsn`` to see this batch on a replica.
@@ -27,7 +29,13 @@ from psycopg import errors
 
 from gridts import refresh
 from gridts.db.queries import query
-from gridts.errors import MAX_PROBLEMS, BatchConflictError, BatchRejectedError, Problem
+from gridts.errors import (
+    MAX_PROBLEMS,
+    BatchConflictError,
+    BatchRejectedError,
+    InvalidRowsError,
+    Problem,
+)
 from gridts.ingest.resolve import Row, check, resolve
 from gridts.ingest.schemas import IngestResult
 from gridts.observability import INGEST_ROWS
@@ -94,6 +102,7 @@ async def _store(
             first = min(r[1] for r in rows)
             last = max(r[1] for r in rows)
             if inserted < count:
+                await _check_exact(conn, rows)
                 await _check_conflicts(conn, rows, first, last)
             if inserted:
                 await refresh.changed(conn, first, last)
@@ -120,6 +129,33 @@ async def _insert(conn: AsyncConnection) -> int:
             return (await conn.execute(query("ingest", "insert_new"))).rowcount
     except errors.UniqueViolation:
         return (await conn.execute(query("ingest", "insert"))).rowcount
+
+
+async def _check_exact(conn: AsyncConnection, rows: Sequence[Row]) -> None:
+    """Refuse the batch if a value has more decimals than its kind keeps (never rounded)."""
+    cursor = await conn.execute(query("ingest", "inexact"), {"limit": MAX_PROBLEMS + 1})
+    found = {(s, tm, tc): (kind, decimals) for s, tm, tc, kind, decimals in await cursor.fetchall()}
+    if not found:
+        return
+    problems = []
+    for index, row in enumerate(rows):
+        if (inexact := found.get((row[0], row[1], row[2]))) is not None:
+            problems.append(Problem(index, "value", _inexact(row[3], *inexact)))
+    raise InvalidRowsError(problems[:MAX_PROBLEMS])
+
+
+def _inexact(value: float | None, kind: str, decimals: int) -> str:
+    """Why ``value`` cannot be stored exactly with ``decimals`` decimals."""
+    largest = 2**53 / 10**decimals
+    if value is not None and abs(value) > largest:
+        return (
+            f"{value!r} is too large to keep {decimals} decimals exactly (kind {kind!r}): "
+            f"at most {largest:,.0f} in magnitude"
+        )
+    return (
+        f"{value!r} has more decimals than kind {kind!r} keeps ({decimals}); values are stored "
+        "exactly and never rounded: send it rounded as you mean it"
+    )
 
 
 def _stored(value: float | None, quality: int) -> str:

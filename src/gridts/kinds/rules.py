@@ -13,6 +13,8 @@ from gridts.errors import InvalidParameterError
 #: Kind names and subtypes: what ``kind.name`` and ``series.subtype`` accept.
 NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 AGGREGATIONS = ("sum", "mean")
+#: Decimals a kind may keep: ``kind.decimals`` (0010); values are stored as value * 10^decimals.
+MAX_DECIMALS = 6
 UNIT_MAX = 32
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -51,5 +53,17 @@ def check_aggregation(value: str) -> str:
             f"aggregation {value!r} is neither sum nor mean",
             "aggregation",
             "sum for extensive quantities (load, energy), mean for intensive ones (price)",
+        )
+    return value
+
+
+def check_decimals(value: int) -> int:
+    """``value`` if a kind may keep that many decimals: 0 to ``MAX_DECIMALS``."""
+    if not 0 <= value <= MAX_DECIMALS:
+        raise InvalidParameterError(
+            f"decimals {value} is not between 0 and {MAX_DECIMALS}",
+            "decimals",
+            "values are stored exactly as integers of the kind's smallest unit, "
+            f"with at most {MAX_DECIMALS} decimals",
         )
     return value

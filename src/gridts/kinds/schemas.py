@@ -1,8 +1,9 @@
 """Payloads of ``/api/v1/kinds``. ``None`` in an update means "leave as it is".
 
-The name, unit and aggregation are plain strings here and checked by the service: a value of
-the right type that breaks a rule is a 422 naming the field (``gridts.kinds.rules``), while a
-body of the wrong shape (missing or unknown fields, wrong types) is Litestar's 400.
+The name, unit and aggregation are plain strings (decimals a plain integer) here and checked by
+the service: a value of the right type that breaks a rule is a 422 naming the field
+(``gridts.kinds.rules``), while a body of the wrong shape (missing or unknown fields, wrong
+types) is Litestar's 400.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ KindName = Annotated[
     str, msgspec.Meta(description="Lower-case letters, digits and _, starting with a letter.")
 ]
 Unit = Annotated[str, msgspec.Meta(description="1 to 32 printable characters, e.g. MW.")]
+Decimals = Annotated[
+    int,
+    msgspec.Meta(
+        description=(
+            "How many decimals values of this kind keep (0 to 6; default 3, e.g. kW in MW). "
+            "Values are stored exactly; a value with more decimals is refused."
+        )
+    ),
+]
 Aggregation = Annotated[
     str,
     msgspec.Meta(
@@ -34,6 +44,7 @@ class Kind(msgspec.Struct, frozen=True):
     unit: str
     aggregation: str
     description: str
+    decimals: int
 
 
 class KindCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -43,11 +54,13 @@ class KindCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     unit: Unit
     aggregation: Aggregation
     description: Description = ""
+    decimals: Decimals = 3
 
 
 class KindUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A new unit or aggregation (refused while series use the kind), or a new description."""
+    """New unit, aggregation or decimals (refused while series use the kind), or description."""
 
     unit: Unit | None = None
     aggregation: Aggregation | None = None
     description: Description | None = None
+    decimals: Decimals | None = None

@@ -1,8 +1,8 @@
 """Kind reads and writes: the rules checked first, then the database's refusals made domain errors.
 
-The database keeps what depends on other rows: a kind that series use keeps its unit and
-aggregation (the ``kind_guard`` trigger) and stays (the ``series_kind_fkey`` foreign key); both
-raise SQLSTATE 23503, said here as a 409.
+The database keeps what depends on other rows: a kind that series use keeps its unit,
+aggregation and decimals (the ``kind_guard`` trigger) and stays (the ``series_kind_fkey``
+foreign key); both raise SQLSTATE 23503, said here as a 409.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from psycopg.rows import class_row
 
 from gridts.db.queries import query
 from gridts.errors import ConflictError, NotFoundError
-from gridts.kinds.rules import check_aggregation, check_name, check_unit, is_name
+from gridts.kinds.rules import (
+    check_aggregation,
+    check_decimals,
+    check_name,
+    check_unit,
+    is_name,
+)
 from gridts.kinds.schemas import Kind, KindCreate, KindUpdate
 
 if TYPE_CHECKING:
@@ -31,9 +37,10 @@ async def _one(conn: AsyncConnection, op: str, params: dict[str, Any]) -> Kind:
     except errors.UniqueViolation:
         raise ConflictError(f"a kind named {params['name']!r} already exists") from None
     except errors.ForeignKeyViolation as error:
-        if error.diag.constraint_name is None:  # kind_guard: unit or aggregation of a used kind
+        if error.diag.constraint_name is None:  # kind_guard: what fixes the stored values' meaning
             raise ConflictError(
-                f"kind {params['name']!r} is in use by series: its unit and aggregation are fixed",
+                f"kind {params['name']!r} is in use by series: its unit, aggregation and "
+                "decimals are fixed",
                 error.diag.message_hint,
             ) from None
         raise ConflictError(
@@ -72,17 +79,19 @@ async def create(conn: AsyncConnection, data: KindCreate) -> Kind:
         "unit": check_unit(data.unit),
         "aggregation": check_aggregation(data.aggregation),
         "description": data.description,
+        "decimals": check_decimals(data.decimals),
     }
     return await _one(conn, "create", params)
 
 
 async def update(conn: AsyncConnection, name: str, data: KindUpdate) -> Kind:
-    """Change a kind's unit, aggregation or description."""
+    """Change a kind's unit, aggregation, decimals or description."""
     params = {
         "name": _known_name(name),
         "unit": None if data.unit is None else check_unit(data.unit),
         "aggregation": None if data.aggregation is None else check_aggregation(data.aggregation),
         "description": data.description,
+        "decimals": None if data.decimals is None else check_decimals(data.decimals),
     }
     return await _one(conn, "update", params)
 
