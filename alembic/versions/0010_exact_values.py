@@ -19,7 +19,9 @@ depends_on = None
 
 def upgrade() -> None:
     apply_sql_file("0010_exact_values.up.sql")
+    apply_sql_file("0010_exact_values.rollups.sql")
 
 
 def downgrade() -> None:
     apply_sql_file("0010_exact_values.down.sql")
+    apply_sql_file("0010_exact_values.rollups.sql")
