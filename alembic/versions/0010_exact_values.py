@@ -19,9 +19,12 @@ depends_on = None
 
 def upgrade() -> None:
     apply_sql_file("0010_exact_values.up.sql")
+    apply_sql_file("0010_exact_values.latest.sql")
     apply_sql_file("0010_exact_values.rollups.sql")
+    apply_sql_file("0010_exact_values.policies.sql")
 
 
 def downgrade() -> None:
     apply_sql_file("0010_exact_values.down.sql")
     apply_sql_file("0010_exact_values.rollups.sql")
+    apply_sql_file("0010_exact_values.policies.sql")

@@ -197,7 +197,10 @@ def test_a_node_with_measures_is_deleted_only_when_asked_explicitly(
     assert stored == [(keep["default_series_id"],)]
     # The refresher runs right after the commit; the grid's hourly rollup loses the deleted
     # node's loads (materialised before the deletion, so only a refresh can take them out).
-    totals = "SELECT sum(total), max(nodes) FROM grid_1h WHERE grid_id = %s AND kind = 'load'"
+    totals = (
+        "SELECT sum(h.total_units / k.scale), max(h.nodes) FROM grid_1h h "
+        "JOIN kind k ON k.name = h.kind WHERE h.grid_id = %s AND h.kind = 'load'"
+    )
     for _ in range(200):
         day = conn.execute(totals, (grid["id"],)).fetchone()
         if day == (24.0, 1):

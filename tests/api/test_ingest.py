@@ -393,8 +393,8 @@ def test_batches_in_any_order_and_split_read_back_row_for_row(
     assert sorted(stored_by_node(conn)) == sorted(history.rows)
     # The latest revision of every target, as the (real-time) rollups see it.
     latest = conn.execute(
-        "SELECT s.node_id, l.target, l.value "
-        "FROM series_latest l JOIN series s ON s.id = l.series_id"
+        "SELECT s.node_id, l.target, l.value_units::float8 / k.scale "
+        "FROM series_latest l JOIN series s ON s.id = l.series_id JOIN kind k ON k.name = s.kind"
     ).fetchall()
     expected = reference.latest(history.rows)
     assert {(n, target): value for n, target, value in latest} == {

@@ -40,7 +40,8 @@ def row(node: int, hours: int, lead: int, value: float) -> dict[str, Any]:
 def grid_day_total(conn: psycopg.Connection) -> float:
     """The day T0's total load of the grid, summed over the hours of the grid_1h rollup."""
     found = conn.execute(
-        "SELECT sum(total) FROM grid_1h WHERE kind = 'load' AND bucket >= %s AND bucket < %s",
+        "SELECT sum(h.total_units / k.scale) FROM grid_1h h JOIN kind k ON k.name = h.kind "
+        "WHERE h.kind = 'load' AND h.bucket >= %s AND h.bucket < %s",
         (T0, T0 + timedelta(days=1)),
     ).fetchone()
     assert found is not None

@@ -46,7 +46,9 @@ def test_migrate_then_refresh_materialises_the_rollups(timescale_server: Timesca
             (datetime(2027, 5, 1, tzinfo=UTC),),
         ).fetchone()
         assert materialised == (1,)
-        total = conn.execute("SELECT total, nodes FROM grid_1h").fetchall()
+        total = conn.execute(
+            "SELECT h.total_units / k.scale, h.nodes FROM grid_1h h JOIN kind k ON k.name = h.kind"
+        ).fetchall()
         assert total == [(42.0, 1)]
 
 

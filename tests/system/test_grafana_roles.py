@@ -170,10 +170,10 @@ def test_api_ingests_through_a_temporary_table(seeded: str, cleaned_up: datetime
             )
         assert inserted == 1
         latest = conn.execute(
-            "SELECT value, quality FROM series_latest WHERE series_id = %s AND target = %s",
+            "SELECT value_units, quality FROM series_latest WHERE series_id = %s AND target = %s",
             (series[0], at),
         ).fetchone()
-        assert latest == (1.5, 1)
+        assert latest == (1500, 1)  # value_units: thousandths of the kind's unit
         for view in ROLLUPS:
             conn.execute(sql.SQL("SELECT * FROM {} LIMIT 1").format(sql.Identifier(view)))
         conn.execute("SELECT id FROM rollup_refresh_queue").fetchall()

@@ -24,15 +24,17 @@ if TYPE_CHECKING:
 
 _SERIES_1H = """
 SELECT s.node_id, s.kind, s.subtype, v.series_id, v.bucket,
-       v.avg, v.min, v.max, v.sum, v.count, v.estimated, NULL
-FROM series_1h v JOIN series s ON s.id = v.series_id
+       v.sum_units / (v.count * k.scale), v.min_units::float8 / k.scale,
+       v.max_units::float8 / k.scale, v.sum_units / k.scale, v.count, v.estimated, NULL
+FROM series_1h v JOIN series s ON s.id = v.series_id JOIN kind k ON k.name = s.kind
 WHERE v.count > 0
 """
 _TOTAL_1H = """
 SELECT v.{key}, v.kind, v.subtype, NULL, v.bucket, x.value, x.value, x.value, x.value, 1,
        v.estimated, v.nodes
 FROM {view} v JOIN kind k ON k.name = v.kind,
-LATERAL (SELECT CASE WHEN k.aggregation = 'mean' THEN v.total / v.nodes ELSE v.total END) x (value)
+LATERAL (SELECT v.total_units / (k.scale * CASE WHEN k.aggregation = 'mean' THEN v.nodes ELSE 1 END))
+    x (value)
 WHERE v.nodes > 0
 """
 _VIEWS = {
@@ -64,7 +66,10 @@ def assert_rollups_match(conn: psycopg.Connection, world: model.World) -> None:
             ), (level, key)
             for field in ("avg", "min", "max", "sum"):
                 assert _close(getattr(actual, field), getattr(stats, field)), (level, key, field)
-    stored = conn.execute("SELECT series_id, target, value, quality FROM series_latest")
+    stored = conn.execute(
+        "SELECT l.series_id, l.target, l.value_units::float8 / k.scale, l.quality "
+        "FROM series_latest l JOIN series s ON s.id = l.series_id JOIN kind k ON k.name = s.kind"
+    )
     assert {(sid, target): (value, quality) for sid, target, value, quality in stored} == {
         key: (row[3], row[4]) for key, row in model.latest(world.rows).items()
     }

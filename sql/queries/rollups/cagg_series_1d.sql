@@ -3,7 +3,7 @@
 -- so a local day is a run of whole series_1h hours.
 WITH members AS MATERIALIZED ({members}),
 hourly AS (
-    SELECT v.series_id, v.avg, v.estimated, m.tz,
+    SELECT v.series_id, v.sum_units / (v.count * m.scale) AS avg, v.estimated, m.tz,
            time_bucket(INTERVAL '1 day', v.bucket, m.tz) AS day
     FROM series_1h v JOIN members m USING (series_id)
     WHERE v.series_id = ANY(%(series)s::integer[])

@@ -1,10 +1,13 @@
 -- Region or grid level, per kind, subtype and UTC hour, from region_1h / grid_1h ({view}, keyed
 -- by {key}): the total of the series' hourly averages for sum kinds, their mean (total / nodes)
--- for mean kinds. One value per hour: avg = min = max = sum = it, count = 1.
+-- for mean kinds. One value per hour: avg = min = max = sum = it, count = 1. The views hold
+-- integers of the kind's smallest unit (migration 0011), added exactly: one division by the
+-- scale (times nodes, for a mean) gives the value.
 WITH entities AS MATERIALIZED ({entities}),
 hourly AS (
     SELECT v.{key} AS id, v.bucket, v.kind, v.subtype, k.unit, v.nodes, v.estimated, e.tz,
-           CASE WHEN k.aggregation = 'mean' THEN v.total / v.nodes ELSE v.total END AS value
+           CASE WHEN k.aggregation = 'mean' THEN v.total_units / (v.nodes * k.scale)
+                ELSE v.total_units / k.scale END AS value
     FROM {view} v
     JOIN entities e ON e.id = v.{key}
     JOIN kind k ON k.name = v.kind

@@ -1,0 +1,6 @@
+-- Back to 0010's rollups, in the kind's unit: the chain goes, and 0010_exact_values.latest.sql,
+-- .rollups.sql and .policies.sql make it again.
+DROP MATERIALIZED VIEW grid_1h;
+DROP MATERIALIZED VIEW region_1h;
+DROP MATERIALIZED VIEW series_1h;
+DROP MATERIALIZED VIEW series_latest;
