@@ -4,7 +4,8 @@
 ``region_1h`` and ``grid_1h``'s ``total_units``: integers (sums as float8, exact up to 2^53),
 which compress like ``measures``' values do, where 0010's float8 values cost 8 bytes each.
 Readers divide by ``kind.scale``. The chain is rebuilt, so every stored day is queued and
-``gridts migrate`` refreshes it before it returns.
+``gridts migrate`` refreshes it before it returns. Compressed batches hold up to 4,000 rows
+(``timescaledb.compression_batch_size_limit`` on the database): chunks compressed from now on.
 
 Revision ID: 0011
 Revises: 0010

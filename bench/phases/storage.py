@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from psycopg import sql
 from rich.progress import Progress
 
 from gridts.db import chunks
@@ -56,6 +57,17 @@ FROM (SELECT format('%I.%I', hypertable_schema, hypertable_name)::regclass AS re
       FROM timescaledb_information.continuous_aggregates
       WHERE view_schema = current_schema() AND compression_enabled) AS h,
      LATERAL show_chunks(h.relation) AS c
+"""
+# The compressed chunks of every hypertable above (named as there), for the bytes per column.
+_COMPRESSED = """
+SELECT coalesce(c.view_name, h.table_name), z.schema_name, z.table_name
+FROM _timescaledb_catalog.hypertable h
+JOIN _timescaledb_catalog.chunk k ON k.hypertable_id = h.id
+JOIN _timescaledb_catalog.chunk z ON z.id = k.compressed_chunk_id
+LEFT JOIN timescaledb_information.continuous_aggregates c
+       ON c.materialization_hypertable_name = h.table_name
+WHERE h.schema_name = current_schema() OR c.view_name IS NOT NULL
+ORDER BY 1, 2
 """
 #: The narrowest chunk interval (``GRIDTS_CHUNK_INTERVAL``'s default).
 NARROWEST = timedelta(days=7)
@@ -140,6 +152,14 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
                 f"storage.whole.{relation}", f"storage, {relation}", size / rows, "bytes/row"
             )
         results.add("storage.whole", "storage, whole database", whole / rows, "bytes/row")
+        for (relation, column), size in sorted(_column_sizes(conn).items()):
+            results.add(
+                f"storage.column.{relation}.{column}",
+                f"column, {relation}.{column}",
+                size / rows,
+                "bytes/row",
+                note="compressed values, without tuple and page overheads",
+            )
         nodes = [
             n
             for (n,) in conn.execute(
@@ -194,6 +214,33 @@ def _refresh_day(url: str, instant: datetime) -> float:
 async def _store(url: str, rows: list[tuple[Any, ...]]) -> None:
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         await store(conn, rows)
+
+
+def _column_sizes(conn: psycopg.Connection) -> dict[tuple[str, str], float]:
+    """Bytes of each column of every compressed chunk, by hypertable (or view) and column.
+
+    The compressed chunks' own columns: each original column's compressed values, the segment
+    columns and the batches' min/max metadata (``_ts_meta_*``), as ``pg_column_size`` sees them.
+    """
+    sizes: dict[tuple[str, str], float] = {}
+    for relation, schema, table in conn.execute(_COMPRESSED).fetchall():
+        chunk = sql.Identifier(schema, table)
+        columns = [
+            name
+            for (name,) in conn.execute(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                "AND NOT attisdropped ORDER BY attnum",
+                (chunk.as_string(conn),),
+            )
+        ]
+        totals = sql.SQL(", ").join(
+            sql.SQL("coalesce(sum(pg_column_size({})), 0)::float8").format(sql.Identifier(c))
+            for c in columns
+        )
+        row = conn.execute(sql.SQL("SELECT {} FROM {}").format(totals, chunk)).fetchone()
+        for column, size in zip(columns, row or (), strict=True):
+            sizes[(relation, column)] = sizes.get((relation, column), 0.0) + size
+    return sizes
 
 
 def _size(conn: psycopg.Connection) -> float:

@@ -4,3 +4,9 @@ DROP MATERIALIZED VIEW grid_1h;
 DROP MATERIALIZED VIEW region_1h;
 DROP MATERIALIZED VIEW series_1h;
 DROP MATERIALIZED VIEW series_latest;
+DO $batches$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I RESET timescaledb.compression_batch_size_limit',
+                   current_database());
+END
+$batches$;

@@ -6,6 +6,21 @@
 -- dashboards), and sums over nodes are exact: integers added as float8 up to 2^53.
 -- The columns name their unit (value_units, total_units...), so a query written for 0010's
 -- values fails instead of reading numbers 10^decimals too large.
+-- Compressed batches of up to 4,000 rows instead of TimescaleDB's 1,000, for measures and every
+-- rollup. A batch's values column is TOASTed in chunks of 1,996 bytes, and three ~2.5 kB values
+-- fill an 8 kB page; fewer, larger values waste less of it (measured, bytes per stored revision
+-- of measures: 3.91 -> 3.37 on a year of the seed shape, 4.09 -> 3.27 on 7 years of the history
+-- shape, 3.63 with 2,000 rows). Reading one node's day costs the same (p50 0.7-0.9 ms either
+-- way): with batches ordered by lead, such a read decompresses a batch per lead anyway. The
+-- setting is read by whatever session compresses (the policy's job included), so it goes on the
+-- database; chunks compressed before keep their batches until compressed again.
+DO $batches$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET timescaledb.compression_batch_size_limit = 4000',
+                   current_database());
+END
+$batches$;
+
 DROP MATERIALIZED VIEW grid_1h;
 DROP MATERIALIZED VIEW region_1h;
 DROP MATERIALIZED VIEW series_1h;

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg import sql
 
 from gridts.dataset import DatasetPlan
 from gridts.db import chunks, migrations
@@ -36,6 +37,15 @@ _CHUNKS = (
     "WHERE hypertable_name = 'measures' ORDER BY range_start"
 )
 
+# Each compressed chunk of measures ("schema.table") with its compressed table.
+_COMPRESSED = (
+    "SELECT k.schema_name || '.' || k.table_name, z.schema_name, z.table_name "
+    "FROM _timescaledb_catalog.chunk k "
+    "JOIN _timescaledb_catalog.chunk z ON z.id = k.compressed_chunk_id "
+    "JOIN _timescaledb_catalog.hypertable h ON h.id = k.hypertable_id "
+    "WHERE h.table_name = 'measures'"
+)
+
 
 @pytest.fixture
 def url(timescale_server: TimescaleServer, test_settings: Settings) -> str:
@@ -51,6 +61,32 @@ def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[object, ...]]]:
     for view in ROLLUPS:
         taken[view] = conn.execute(f"SELECT * FROM {view} ORDER BY 1, 2, 3, 4").fetchall()
     return taken
+
+
+def batches(conn: psycopg.Connection) -> list[tuple[str, int, int]]:
+    """(chunk, series, rows) of every compressed batch of ``measures``."""
+    found: list[tuple[str, int, int]] = []
+    for chunk, schema, table in conn.execute(_COMPRESSED).fetchall():
+        rows = conn.execute(
+            sql.SQL("SELECT series_id, _ts_meta_count FROM {} ORDER BY 1").format(
+                sql.Identifier(schema, table)
+            )
+        )
+        found.extend((chunk, series, count) for series, count in rows)
+    return sorted(found)
+
+
+def rows_by_series(conn: psycopg.Connection) -> list[tuple[str, int, int]]:
+    """(chunk, series, rows) of every compressed chunk of ``measures``."""
+    found: list[tuple[str, int, int]] = []
+    for chunk, _, _ in conn.execute(_COMPRESSED).fetchall():
+        rows = conn.execute(
+            sql.SQL("SELECT series_id, count(*) FROM {} GROUP BY 1 ORDER BY 1").format(
+                sql.Identifier(*chunk.split("."))
+            )
+        )
+        found.extend((chunk, series, count) for series, count in rows)
+    return sorted(found)
 
 
 def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
@@ -102,6 +138,10 @@ def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
             held = [c for s, e, c in chunks_before if start <= s and e <= end]
             assert compressed == any(held), (start, end)
         assert snapshot(conn) == before
+        # Compressed batches hold up to 4,000 rows (0011), so each series' rows of a merged
+        # chunk (over 1,000 of them) went into one batch.
+        assert batches(conn) == rows_by_series(conn)
+        assert max(count for (_, _, count) in batches(conn)) > 1_000
         # Fitted once, a second fit has nothing left to merge.
         assert all(f.merged == 0 for f in chunks.fit(conn, NARROWEST, None))
         # New data lands in chunks of the new width.

@@ -33,8 +33,9 @@ _TOTAL_1H = """
 SELECT v.{key}, v.kind, v.subtype, NULL, v.bucket, x.value, x.value, x.value, x.value, 1,
        v.estimated, v.nodes
 FROM {view} v JOIN kind k ON k.name = v.kind,
-LATERAL (SELECT v.total_units / (k.scale * CASE WHEN k.aggregation = 'mean' THEN v.nodes ELSE 1 END))
-    x (value)
+LATERAL (
+    SELECT v.total_units / (k.scale * CASE WHEN k.aggregation = 'mean' THEN v.nodes ELSE 1 END)
+) x (value)
 WHERE v.nodes > 0
 """
 _VIEWS = {
