@@ -4,9 +4,10 @@ DROP MATERIALIZED VIEW grid_1h;
 DROP MATERIALIZED VIEW region_1h;
 DROP MATERIALIZED VIEW series_1h;
 DROP MATERIALIZED VIEW series_latest;
-DO $batches$
+DO $settings$
 BEGIN
     EXECUTE format('ALTER DATABASE %I RESET timescaledb.compression_batch_size_limit',
                    current_database());
+    EXECUTE format('ALTER DATABASE %I RESET jit', current_database());
 END
-$batches$;
+$settings$;

@@ -173,6 +173,24 @@ def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) ->
     assert row == (4.0,)
 
 
+def test_every_session_compresses_in_large_batches_without_jit(database_url: str) -> None:
+    # Set on the database (0011), so a new session, the policies' jobs included, has them.
+    with psycopg.connect(database_url) as conn:
+        limit = conn.execute("SHOW timescaledb.compression_batch_size_limit").fetchone()
+        jit = conn.execute("SHOW jit").fetchone()
+    assert (limit, jit) == (("4000",), ("off",))
+
+
+def _database_settings(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT unnest(s.setconfig) FROM pg_db_role_setting s "
+            "JOIN pg_database d ON d.oid = s.setdatabase "
+            "WHERE d.datname = current_database() AND s.setrole = 0"
+        ).fetchall()
+    return sorted(setting for (setting,) in rows)
+
+
 def test_upgrade_and_downgrade_round_trip(
     timescale_server: TimescaleServer, test_settings: Settings
 ) -> None:
@@ -180,8 +198,11 @@ def test_upgrade_and_downgrade_round_trip(
     migrations.upgrade(url, test_settings)
     built = _relations(url)
     assert {"grid", "grid_region", "grid_node", "measures", *ROLLUPS} <= built
+    settings = _database_settings(url)
+    assert "jit=off" in settings
     migrations.downgrade(url, test_settings)
     assert _relations(url) == {"alembic_version"}
+    assert _database_settings(url) == []
     with psycopg.connect(url) as conn:
         jobs = conn.execute(
             "SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000"
@@ -189,3 +210,4 @@ def test_upgrade_and_downgrade_round_trip(
         assert jobs.fetchone() == (0,)
     migrations.upgrade(url, test_settings)
     assert _relations(url) == built
+    assert _database_settings(url) == settings

@@ -1,8 +1,8 @@
 -- The latest revision of every target of the selected series in [start, end], optionally as
 -- known at %(collected)s. DISTINCT ON walks the primary key (series_id, timestamp_measured,
 -- timestamp_collected) backwards, so the newest revision of a target comes first without a
--- sort; compressed chunks are ordered the same way (timestamp_measured DESC, timestamp_collected
--- DESC, segmented by series_id). The range on timestamp_measured gives chunk exclusion.
+-- sort in uncompressed chunks; compressed ones hold batches ordered by lead (0009), which are
+-- decompressed per series and sorted. The range on timestamp_measured gives chunk exclusion.
 SELECT s.node_id, n.name, l.series_id, s.kind, s.subtype, k.unit,
        l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
        quality_name(l.quality)
