@@ -6,7 +6,9 @@ which compress like ``measures``' values do, where 0010's float8 values cost 8 b
 Readers divide by ``kind.scale``. The chain is rebuilt, so every stored day is queued and
 ``gridts migrate`` refreshes it before it returns. Compressed batches hold up to 4,000 rows
 (``timescaledb.compression_batch_size_limit`` on the database): chunks compressed from now on.
-And ``jit = off`` on the database: LLVM compilation took most of a small refresh's time.
+And ``jit = off`` on the database (LLVM compilation took most of a small refresh's time), and
+``plan_cache_mode = force_custom_plan`` (a prepared statement's generic plan made reads 8x
+slower after a connection's tenth execution).
 
 Revision ID: 0011
 Revises: 0010

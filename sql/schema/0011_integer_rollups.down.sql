@@ -9,5 +9,6 @@ BEGIN
     EXECUTE format('ALTER DATABASE %I RESET timescaledb.compression_batch_size_limit',
                    current_database());
     EXECUTE format('ALTER DATABASE %I RESET jit', current_database());
+    EXECUTE format('ALTER DATABASE %I RESET plan_cache_mode', current_database());
 END
 $settings$;

@@ -173,12 +173,15 @@ def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) ->
     assert row == (4.0,)
 
 
-def test_every_session_compresses_in_large_batches_without_jit(database_url: str) -> None:
-    # Set on the database (0011), so a new session, the policies' jobs included, has them.
+def test_every_session_has_the_settings_gridts_measured(database_url: str) -> None:
+    # Set on the database (0011), so a new session, the policies' jobs included, has them:
+    # large compressed batches, no JIT, and no generic plans for prepared statements.
     with psycopg.connect(database_url) as conn:
-        limit = conn.execute("SHOW timescaledb.compression_batch_size_limit").fetchone()
-        jit = conn.execute("SHOW jit").fetchone()
-    assert (limit, jit) == (("4000",), ("off",))
+        shown = [
+            conn.execute(f"SHOW {name}").fetchone()
+            for name in ("timescaledb.compression_batch_size_limit", "jit", "plan_cache_mode")
+        ]
+    assert shown == [("4000",), ("off",), ("force_custom_plan",)]
 
 
 def _database_settings(url: str) -> list[str]:
