@@ -100,8 +100,14 @@ def database_unavailable(
     request: Request[Any, Any, Any], error: Exception
 ) -> Response[dict[str, Any]]:
     """The database cannot be reached (down, restarting, pool exhausted)."""
+    # The cause's class and first line, for whoever reads the log (the client gets neither).
+    cause = str(error).strip().splitlines()[:1]
     log.warning(
-        "database unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__
+        "database unavailable on %s %s: %s %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        cause[0] if cause else "",
     )
     return _unavailable("the database is unavailable; retry shortly")
 
