@@ -379,9 +379,10 @@ class Replicas:
                 replica.replay_lsn = max(replica.replay_lsn, position)
                 if position >= min_lsn:
                     return polls
-                if time.monotonic() + WAIT_POLL >= deadline:
+                left = deadline - time.monotonic()
+                if left <= 0:
                     return 0
-                await asyncio.sleep(WAIT_POLL)
+                await asyncio.sleep(min(WAIT_POLL, left))  # the last poll falls on the deadline
         except psycopg.OperationalError as error:
             self.failed(replica, error)
             return 0
