@@ -21,6 +21,11 @@ of three loads of the received bytes into a DataFrame with typed timestamps:
 "encode" is the server's part alone: the page decoded from the JSON answer and encoded again in
 this process by ``gridts.formats`` (median of three), without the query or the network.
 
+"worker peak RSS" is the ``gridts serve`` worker's peak resident memory over that format's
+requests (Linux's ``VmHWM``, reset before them), beside its RSS before the first request.
+``--reuse`` reads a data set an earlier run left in ``--database-url``'s ``bench_gridts``;
+``--read-days N`` reads its last N days only.
+
 Figures are printed and written to ``--output`` (default ``bench/results/formats-<time>.json``).
 """
 
@@ -82,6 +87,8 @@ class Figure:
     pandas_s: float
     encode_s: float
     """The server's encoding alone: the same page encoded in this process (median of three)."""
+    peak_rss_mb: float | None = None
+    """The worker's peak resident memory over this format's requests (Linux: ``VmHWM``)."""
 
 
 def _from_json(body: bytes) -> pd.DataFrame:
@@ -144,16 +151,34 @@ def fetch(
     return first or last, last, b"".join(chunks)
 
 
+def _memory(pid: int, field: str) -> float | None:
+    """``VmRSS`` or ``VmHWM`` (peak) of process ``pid`` in MB, where Linux says."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def _reset_peak(pid: int) -> None:
+    """Start ``VmHWM`` again from the current RSS (Linux: ``5`` to ``clear_refs``)."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
 def measure(
     service: ServiceProcess, path: str, params: dict[str, str], repetitions: int
 ) -> list[Figure]:
     """Every format's figures for ``GET path?params``."""
     figures = []
     page = b""
+    pid = service.process.pid  # one worker: uvicorn serves in this process
     with httpx.Client(base_url=service.base_url, headers=service.headers, timeout=600) as http:
         for name, accept in FORMATS.items():
             fetch(http, path, params, accept)  # warm-up
+            _reset_peak(pid)
             runs = [fetch(http, path, params, accept) for _ in range(repetitions)]
+            peak = _memory(pid, "VmHWM")
             body = runs[-1][2]
             page = page or body  # the JSON answer, first
             loads = []
@@ -171,6 +196,7 @@ def measure(
                     statistics.median(r[1] for r in runs),
                     statistics.median(loads),
                     encode_time(name, page),
+                    peak,
                 )
             )
     return figures
@@ -191,13 +217,25 @@ def size_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--repetitions", type=int, default=5)
 @click.option("--database-url", envvar="GRIDTS_BENCH_SERVER_URL")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--read-days",
+    type=int,
+    help="Read only the last N days of the data set (default: all of it).",
+)
+@click.option(
+    "--reuse",
+    is_flag=True,
+    help="Read the preset's data already in --database-url's bench_gridts: no load, no refresh.",
+)
 @size_options
-def main(
+def main(  # noqa: PLR0917 - one per option
     preset_name: str,
     read: str,
     repetitions: int,
     database_url: str | None,
     output: Path | None,
+    read_days: int | None,
+    reuse: bool,
     **sizes: int | None,
 ) -> None:
     """JSON, CSV and Arrow answers of one big read, side by side."""
@@ -208,26 +246,31 @@ def main(
         "formats-%Y%m%dT%H%M%S.json"
     )
     path = "/api/v1/measures" if read == "latest" else "/api/v1/measures/revisions"
-    params = {"start_datetime": plan.start.isoformat(), "end_datetime": plan.end.isoformat()}
+    first = plan.start if read_days is None else plan.end - timedelta(days=read_days)
+    params = {"start_datetime": first.isoformat(), "end_datetime": plan.end.isoformat()}
     with contextlib.ExitStack() as stack:
         server = find_server(stack, database_url, sources=SOURCES)
         if server is None:
             raise click.ClickException(HOW_TO_PROVIDE)
-        url = server.create_database("bench_gridts")
         console.print(f"[bold]preset {preset_name}[/]: {plan.nodes} nodes, {plan.rows:,} rows")
-        started = time.perf_counter()
-        seed_database(url, plan)
-        console.print(f"loaded in {time.perf_counter() - started:.0f} s")
-        with psycopg.connect(url, autocommit=True) as conn:  # as a running service would be
-            refresh_and_compress(conn, plan.end - timedelta(days=7))
+        if reuse:
+            url = server.database_url("bench_gridts")
+        else:
+            url = server.create_database("bench_gridts")
+            started = time.perf_counter()
+            seed_database(url, plan)
+            console.print(f"loaded in {time.perf_counter() - started:.0f} s")
+            with psycopg.connect(url, autocommit=True) as conn:  # as a running service would be
+                refresh_and_compress(conn, plan.end - timedelta(days=7))
         service = start_service(url, wait_for="/ready", env=SERVICE_ENV)
         stack.callback(service.stop)
+        idle = _memory(service.process.pid, "VmRSS")
         figures = measure(service, path, params, repetitions)
     table = Table(
         title=f"GET {path}, {figures[0].rows:,} rows ({preset_name}, median of {repetitions})"
     )
     columns = ("format", "size", "first byte", "last byte", "to pandas", "last byte + pandas")
-    for column in (*columns, "encode (in process)"):
+    for column in (*columns, "encode (in process)", "worker peak RSS"):
         table.add_column(column, justify="right")
     for f in figures:
         table.add_row(
@@ -238,8 +281,11 @@ def main(
             f"{f.pandas_s:.2f} s",
             f"{f.last_byte_s + f.pandas_s:.2f} s",
             f"{f.encode_s:.2f} s",
+            "-" if f.peak_rss_mb is None else f"{f.peak_rss_mb:,.0f} MB",
         )
     console.print(table)
+    if idle is not None:
+        console.print(f"worker RSS before the first request: {idle:,.0f} MB")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         json.dumps(
@@ -249,9 +295,11 @@ def main(
                 "path": path,
                 "params": params,
                 "repetitions": repetitions,
+                "worker_rss_before_mb": idle,
                 "figures": [asdict(f) for f in figures],
             },
             indent=2,
+            default=str,
         )
     )
     console.print(f"written to {output}")

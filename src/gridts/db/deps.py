@@ -1,4 +1,4 @@
-"""The request-scoped connection: borrowed from a pool, returned when the response is sent.
+"""The request-scoped connection: borrowed from a pool, returned when the request ends.
 
 Connections are in autocommit mode; services open ``conn.transaction()`` around what must be
 atomic, so a handler never commits by hand and a failure rolls back by leaving the block.
@@ -16,6 +16,7 @@ that replica (the primary is the last resort, and its errors are answered as usu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,7 +29,8 @@ from litestar.utils.scope.state import ScopeState
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from gridts.db.replicas import LSN_PATTERN, Replicas, parse_lsn, retryable
+from gridts.db.lease import Lease
+from gridts.db.replicas import LSN_PATTERN, Replica, Replicas, parse_lsn, retryable
 from gridts.observability import REPLICA_RETRIES
 
 if TYPE_CHECKING:
@@ -61,26 +63,42 @@ def is_read(method: str, path: str) -> bool:
 async def provide_connection(
     state: State, request: Request[Any, Any, Any], min_lsn: MinLsn = None
 ) -> AsyncIterator[AsyncConnection]:
-    """Lend a pooled connection for the duration of one request (a replica's for a read)."""
+    """Lend a pooled connection for one request (a replica's for a read).
+
+    It goes back when the request ends, unless a streamed answer took its lease over
+    (``gridts.db.lease``): then the response gives it back after the last byte.
+    """
     replicas: Replicas | None = state.get("replicas")
+    give_back = contextlib.AsyncExitStack()
+    replica: Replica | None = None
+    avoid: set[int] = set()
+    scope_state = request.scope.setdefault("state", {})
     if replicas is None or not is_read(request.method, request.scope["path"]):
         pool: AsyncConnectionPool = state.pool
-        async with pool.connection() as conn:
-            yield conn
-        return
-    scope_state = request.scope.setdefault("state", {})
-    avoid: set[int] = scope_state.setdefault(_AVOID, set())
-    position = parse_lsn(min_lsn) if min_lsn is not None else None
-    async with replicas.borrow(position, avoid) as (conn, replica):
-        try:
-            yield conn
-        except psycopg.OperationalError as error:
-            if replica is not None and retryable(error, conn):
-                if conn.closed or conn.broken:
-                    replicas.failed(replica, error)
-                avoid.add(replica.index)
-                scope_state[_RETRY] = True
-            raise
+        conn = await give_back.enter_async_context(pool.connection())
+    else:
+        avoid = scope_state.setdefault(_AVOID, set())
+        position = parse_lsn(min_lsn) if min_lsn is not None else None
+        conn, replica = await give_back.enter_async_context(replicas.borrow(position, avoid))
+    lease = Lease(conn, give_back)
+    try:
+        yield conn
+    except BaseException as error:
+        if (
+            replicas is not None
+            and replica is not None
+            and isinstance(error, psycopg.OperationalError)
+            and retryable(error, conn)
+        ):
+            if conn.closed or conn.broken:
+                replicas.failed(replica, error)
+            avoid.add(replica.index)
+            scope_state[_RETRY] = True
+        if not lease.detached:
+            await lease.end(error)
+        raise
+    if not lease.detached:
+        await lease.end()
 
 
 class ReplicaRetryMiddleware:

@@ -1,7 +1,9 @@
 """A table's rows as chunks of bytes, ``CHUNK_ROWS`` rows at a time, in each format.
 
-Each encoder is a generator: the response pulls one chunk at a time (in a worker thread), so a
-big answer is never held encoded in memory whole, and its first bytes leave early.
+Each encoder writes an answer's head, then one chunk of rows at a time, then its tail: the
+response encodes each chunk in a worker thread as the rows arrive (a streamed answer's rows are
+read from the database meanwhile), so a big answer is never held encoded in memory whole, and its
+first bytes leave early.
 
 - JSON: msgspec encodes the page with an empty row list and each chunk of rows; the chunks go
   between the brackets, separated by commas. The bytes are exactly those of encoding the page
@@ -16,10 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import msgspec
 import pyarrow as pa
+from typing_extensions import override
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -27,13 +30,146 @@ if TYPE_CHECKING:
     from gridts.formats.tables import Shape
 
 #: Rows per chunk of every format (one Arrow record batch).
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 
 
 def _chunks(rows: Sequence[Any], size: int | None) -> Iterator[Sequence[Any]]:
     size = size or CHUNK_ROWS  # read at call time: tests make it small
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+class Encoder(Protocol):
+    """Writes one answer: its opening bytes, each chunk of rows, its closing bytes."""
+
+    def head(self) -> bytes:
+        """What comes before the rows."""
+        ...
+
+    def rows(self, chunk: Sequence[Any]) -> bytes:
+        """The next chunk of rows."""
+        ...
+
+    def tail(self) -> bytes:
+        """What comes after the rows."""
+        ...
+
+
+def encoded(encoder: Encoder, rows: Sequence[Any], size: int | None = None) -> Iterator[bytes]:
+    """``rows`` written by ``encoder`` in chunks of ``size`` rows (``CHUNK_ROWS``)."""
+    yield encoder.head()
+    for chunk in _chunks(rows, size):
+        yield encoder.rows(chunk)
+    yield encoder.tail()
+
+
+class JsonEncoder(Encoder):
+    """The page's JSON with the rows written between its brackets, a chunk at a time."""
+
+    def __init__(self, prefix: bytes, suffix: bytes, encode: Callable[[Any], bytes]) -> None:
+        self._prefix, self._suffix, self._encode = prefix, suffix, encode
+        self._first = True
+
+    @classmethod
+    def of(
+        cls, shape: Shape, content: object, encode: Callable[[Any], bytes]
+    ) -> JsonEncoder | None:
+        """The encoder of ``content``'s page; ``None`` if its empty form cannot be split."""
+        if shape.rows_field is None:
+            return cls(b"[", b"]", encode)
+        page = cast("msgspec.Struct", content)
+        empty = encode(msgspec.structs.replace(page, **{shape.rows_field: []}))
+        # A JSON string never holds an unescaped quote, so this can only be the key itself.
+        marker = b'"' + (shape.rows_key or shape.rows_field).encode() + b'":[]'
+        if empty.count(marker) != 1:
+            return None
+        before, after = empty.split(marker)
+        return cls(before + marker[:-1], b"]" + after, encode)
+
+    @override
+    def head(self) -> bytes:
+        return self._prefix
+
+    @override
+    def rows(self, chunk: Sequence[Any]) -> bytes:
+        if not chunk:
+            return b""
+        body = self._encode(list(chunk))[1:-1]
+        if self._first:
+            self._first = False
+            return body
+        return b"," + body
+
+    @override
+    def tail(self) -> bytes:
+        return self._suffix
+
+
+class CsvEncoder(Encoder):
+    """RFC 4180 CSV (UTF-8) with a header of the column names."""
+
+    def __init__(self, shape: Shape) -> None:
+        self._shape = shape
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def _take(self) -> bytes:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text.encode()
+
+    @override
+    def head(self) -> bytes:
+        self._writer.writerow([column.name for column in self._shape.columns])
+        return self._take()
+
+    @override
+    def rows(self, chunk: Sequence[Any]) -> bytes:
+        columns = [column.text(column.values(chunk)) for column in self._shape.columns]
+        self._writer.writerows(zip(*columns, strict=True))
+        return self._take()
+
+    @override
+    def tail(self) -> bytes:
+        return b""
+
+
+class ArrowEncoder(Encoder):
+    """An Arrow IPC stream: the schema (with ``metadata``), one record batch per chunk, the end."""
+
+    def __init__(self, shape: Shape, metadata: dict[str, str]) -> None:
+        self._shape = shape
+        self._schema = shape.schema(metadata)
+        self._sink = io.BytesIO()
+        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+
+    def _take(self) -> bytes:
+        data = self._sink.getvalue()
+        self._sink.seek(0)
+        self._sink.truncate()
+        return data
+
+    @override
+    def head(self) -> bytes:
+        self._writer = pa.ipc.new_stream(self._sink, self._schema)
+        return self._take()
+
+    @override
+    def rows(self, chunk: Sequence[Any]) -> bytes:
+        assert self._writer is not None  # noqa: S101 - head() comes first
+        arrays = [
+            pa.array(column.arrow(column.values(chunk)), type=column.arrow_type)
+            for column in self._shape.columns
+        ]
+        self._writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self._schema))
+        return self._take()
+
+    @override
+    def tail(self) -> bytes:
+        assert self._writer is not None  # noqa: S101 - head() comes first
+        self._writer.close()
+        return self._take()
 
 
 def json_chunks(
@@ -43,68 +179,17 @@ def json_chunks(
     size: int | None = None,
 ) -> Iterator[bytes] | None:
     """The JSON text of ``content`` in chunks; ``None`` if its empty form cannot be split."""
-    rows = shape.rows(content)
-    if shape.rows_field is None:
-        prefix, suffix = b"[", b"]"
-    else:
-        page = cast("msgspec.Struct", content)
-        empty = encode(msgspec.structs.replace(page, **{shape.rows_field: []}))
-        # A JSON string never holds an unescaped quote, so this can only be the key itself.
-        marker = b'"' + (shape.rows_key or shape.rows_field).encode() + b'":[]'
-        if empty.count(marker) != 1:
-            return None
-        before, after = empty.split(marker)
-        prefix, suffix = before + marker[:-1], b"]" + after
-
-    def generate() -> Iterator[bytes]:
-        yield prefix
-        for index, chunk in enumerate(_chunks(rows, size)):
-            body = encode(list(chunk))[1:-1]
-            yield body if index == 0 else b"," + body
-        yield suffix
-
-    return generate()
+    encoder = JsonEncoder.of(shape, content, encode)
+    return None if encoder is None else encoded(encoder, shape.rows(content), size)
 
 
 def csv_chunks(shape: Shape, content: object, size: int | None = None) -> Iterator[bytes]:
     """The rows of ``content`` as CSV text (UTF-8), the header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def take() -> bytes:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text.encode()
-
-    writer.writerow([column.name for column in shape.columns])
-    yield take()
-    for chunk in _chunks(shape.rows(content), size):
-        columns = [column.text(column.values(chunk)) for column in shape.columns]
-        writer.writerows(zip(*columns, strict=True))
-        yield take()
+    return encoded(CsvEncoder(shape), shape.rows(content), size)
 
 
 def arrow_chunks(
     shape: Shape, content: object, metadata: dict[str, str], size: int | None = None
 ) -> Iterator[bytes]:
     """The rows of ``content`` as an Arrow IPC stream: the schema, one batch per chunk, the end."""
-    schema = shape.schema(metadata)
-    sink = io.BytesIO()
-
-    def take() -> bytes:
-        data = sink.getvalue()
-        sink.seek(0)
-        sink.truncate()
-        return data
-
-    with pa.ipc.new_stream(sink, schema) as writer:
-        yield take()
-        for chunk in _chunks(shape.rows(content), size):
-            arrays = [
-                pa.array(column.arrow(column.values(chunk)), type=column.arrow_type)
-                for column in shape.columns
-            ]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            yield take()
-    yield take()
+    return encoded(ArrowEncoder(shape, metadata), shape.rows(content), size)

@@ -34,7 +34,7 @@ CSV_SCHEMA = Schema(
 ARROW_SCHEMA = Schema(
     type=OpenAPIType.STRING,
     format=OpenAPIFormat.BINARY,
-    description="The rows as an Arrow IPC stream, one record batch per 65,536 rows; times as "
+    description="The rows as an Arrow IPC stream, one record batch per 16,384 rows; times as "
     "timestamp[us, UTC], durations as duration[us]; the page's other fields in the schema's "
     "metadata and the X-Gridts-* headers.",
 )

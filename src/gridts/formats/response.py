@@ -19,20 +19,29 @@ write, an error) is an ordinary Litestar response.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from litestar import Response
-from litestar.response import Stream
+from litestar.response.streaming import ASGIStreamingResponse
 from litestar.serialization import encode_json, get_serializer
 
+from gridts.db.lease import StreamedRows
 from gridts.formats import encoders
 from gridts.formats.tables import Shape, header_name, header_value, shape_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Sequence
 
     from litestar import Litestar, Request
     from litestar.response.base import ASGIResponse
+    from litestar.types import Receive, Scope, Send
+
+    from gridts.db.lease import Lease
+
+log = logging.getLogger(__name__)
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -58,26 +67,59 @@ def table_shape(request: Request[Any, Any, Any]) -> Shape | None:
     return shape_of(request.route_handler.parsed_fn_signature.return_type.annotation)
 
 
-class _InThread:
-    """The chunks of an encoder, each made in a worker thread so the event loop keeps serving.
+async def _encoded(
+    encoder: encoders.Encoder, rows: Sequence[Any], rest: AsyncIterator[list[Any]] | None
+) -> AsyncIterator[bytes]:
+    """The answer's bytes: each chunk of rows encoded in a worker thread as it arrives.
 
-    Litestar's own wrapper of sync iterators ends a stream quietly on a ``ValueError`` (which
-    pyarrow's errors are): a failure here must abort the answer instead of cutting it short
-    looking complete. An iterator object, not an async generator, so a client that leaves
-    mid-answer leaves nothing to finalise.
+    Our own async generator rather than a sync iterator for Litestar to wrap: its wrapper ends
+    a stream quietly on a ``ValueError`` (which pyarrow's errors are), and a failure here must
+    cut the answer off instead of ending it looking complete.
+    """
+    yield encoder.head()
+    for start in range(0, len(rows), encoders.CHUNK_ROWS):
+        yield await asyncio.to_thread(encoder.rows, rows[start : start + encoders.CHUNK_ROWS])
+    if rest is not None:
+        async for chunk in rest:
+            yield await asyncio.to_thread(encoder.rows, chunk)
+    yield await asyncio.to_thread(encoder.tail)
+
+
+class _Streamed(ASGIStreamingResponse):
+    """A streamed answer that ends what it holds once sent, cut off or abandoned.
+
+    For rows still being read, that is the request's connection (``gridts.db.lease``): given
+    back after the last byte, when the client leaves, or when reading fails. A failure after the
+    first byte cannot become an error answer: it is logged and the connection closed without
+    the body's last chunk, so the client sees an incomplete answer, never a short one.
     """
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
+    def __init__(self, *args: Any, lease: Lease | None, **kwargs: Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kwargs)
+        self.lease = lease
 
-    def __aiter__(self) -> _InThread:
-        return self
-
-    async def __anext__(self) -> bytes:
-        chunk = await asyncio.to_thread(next, self._chunks, None)
-        if chunk is None:
-            raise StopAsyncIteration
-        return chunk
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error: BaseException | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        except Exception as failure:
+            error = cause = failure
+            while isinstance(cause, ExceptionGroup) and len(cause.exceptions) == 1:
+                cause = cause.exceptions[0]  # anyio's task group wraps the stream's error
+            log.warning(
+                "%s %s: answer cut off after it began: %s: %s",
+                scope.get("method"),
+                scope.get("path"),
+                type(cause).__name__,
+                str(cause).partition("\n")[0],
+            )
+            raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                if isinstance(self.iterator, AsyncGenerator):
+                    await self.iterator.aclose()
+                if self.lease is not None:
+                    await self.lease.end(error)
 
 
 class TableResponse(Response[Any]):
@@ -100,30 +142,37 @@ class TableResponse(Response[Any]):
             "Vary": "Accept",
             **{header_name(key): header_value(text) for key, text in envelope.items()},
         }
-        chunks: Iterator[bytes] | None
+        rows = shape.rows(self.content)
+        streamed = rows if isinstance(rows, StreamedRows) else None
+        encoder: encoders.Encoder | None
         if media_type == CSV:
-            chunks = encoders.csv_chunks(shape, self.content)
+            encoder = encoders.CsvEncoder(shape)
         elif media_type == ARROW:
-            chunks = encoders.arrow_chunks(shape, self.content, envelope)
-        elif len(shape.rows(self.content)) > encoders.CHUNK_ROWS:
+            encoder = encoders.ArrowEncoder(shape, envelope)
+        elif streamed is not None or len(rows) > encoders.CHUNK_ROWS:
             type_encoders = kwargs.get("type_encoders") or self.response_type_encoders
             serializer = get_serializer(type_encoders)
-            chunks = encoders.json_chunks(
+            encoder = encoders.JsonEncoder.of(
                 shape, self.content, lambda value: encode_json(value, serializer)
             )
         else:
-            chunks = None
-        if chunks is None:  # small JSON: one body, with a Content-Length
+            encoder = None
+        if encoder is None and streamed is not None:
+            raise RuntimeError("a streamed answer needs a page whose rows can be split")
+        if encoder is None:  # small JSON: one body, with a Content-Length
             self.headers.update(headers)
             return super().to_asgi_response(app, request, **kwargs)
-        stream = Stream(
-            _InThread(chunks),
+        lease = streamed.lease.detach() if streamed is not None else None
+        return _Streamed(
+            iterator=_encoded(encoder, rows, streamed.rest if streamed is not None else None),
+            lease=lease,
+            background=self.background or kwargs.get("background"),
+            content_length=0,  # as Litestar's own stream: no Content-Length, chunked
+            cookies=[*self.cookies, *(kwargs.get("cookies") or ())],
+            encoded_headers=kwargs.get("encoded_headers"),
+            encoding=self.encoding,
+            headers={**(kwargs.get("headers") or {}), **headers},
+            is_head_response=kwargs.get("is_head_response", False),
             media_type=CONTENT_TYPES.get(media_type, JSON),
-            headers=headers,
             status_code=200,
-            background=self.background,
-            cookies=self.cookies,
-        )
-        return stream.to_asgi_response(
-            app, request, **{k: v for k, v in kwargs.items() if k != "media_type"}
         )

@@ -48,8 +48,9 @@ class MeasureReadController(Controller):
     ) -> MeasurePage:
         """One value per node and target timestamp: the latest revision, or the one known then."""
         require_aware(collected_datetime, "collected_datetime")
+        dropped = await dropped_note(conn, state, filters.start)
         data = await service.latest(conn, filters, collected_datetime, settings.max_response_rows)
-        return await _page(conn, state, filters, data)
+        return _page(data, dropped)
 
     @get("/horizon", operation_id="listMeasuresAtHorizon")
     async def horizon(
@@ -80,8 +81,9 @@ class MeasureReadController(Controller):
     ) -> MeasurePage:
         """What was known a fixed time ahead of each target (targets unknown then left out)."""
         cutoff = parse_cutoff(lead, issued_before, timezone)
+        dropped = await dropped_note(conn, state, filters.start)
         data = await service.horizon(conn, filters, cutoff, settings.max_response_rows)
-        return await _page(conn, state, filters, data)
+        return _page(data, dropped)
 
     @get("/revisions", operation_id="listMeasureRevisions")
     async def revisions(
@@ -109,17 +111,18 @@ class MeasureReadController(Controller):
                 "collected_to",
                 "the collection window is inclusive: collected_to must be >= collected_from",
             )
+        dropped = await dropped_note(conn, state, filters.start)
         data = await service.revisions(
             conn, filters, collected_from, collected_to, settings.max_response_rows
         )
-        return await _page(conn, state, filters, data)
+        return _page(data, dropped)
 
 
-async def _page(
-    conn: AsyncConnection, state: State, filters: Filters, data: list[Measure]
-) -> MeasurePage:
-    """The answer, saying so when raw data before the range's start has been dropped."""
-    dropped = await dropped_note(conn, state, filters.start)
+def _page(data: list[Measure], dropped: tuple[datetime, str] | None) -> MeasurePage:
+    """The answer, saying so when raw data before the range's start has been dropped.
+
+    ``dropped`` is asked before the rows: they stream, and are the last read on the connection.
+    """
     if dropped is None:
         return MeasurePage(data)
     return MeasurePage(data, raw_dropped_before=dropped[0], note=dropped[1])

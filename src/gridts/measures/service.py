@@ -3,6 +3,9 @@
 The series set is resolved first (``gridts.reads.rows.select_series``: each node's default series
 unless the request names series, kinds or subtypes) and passed as an array, so every chunk's
 primary key answers ``series_id = ANY(...)`` with the target range; see ``docs/query-plans.md``.
+
+The rows are each handler's last query on its connection: they stream (``fetch_rows``), so a
+big answer is read from the database while it is sent.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ async def latest(
     if not series:
         return []
     params = {"series": series, "start": filters.start, "end": filters.end, "collected": collected}
-    return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure)
+    return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure, stream=True)
 
 
 async def revisions(
@@ -51,7 +54,9 @@ async def revisions(
         "collected_from": collected_from,
         "collected_to": collected_to,
     }
-    return await fetch_rows(conn, query("measures", "revisions"), params, limit, Measure)
+    return await fetch_rows(
+        conn, query("measures", "revisions"), params, limit, Measure, stream=True
+    )
 
 
 async def horizon(
@@ -69,4 +74,4 @@ async def horizon(
         "issued": cutoff.issued_before,
         "tz": cutoff.timezone,
     }
-    return await fetch_rows(conn, query("measures", "horizon"), params, limit, Measure)
+    return await fetch_rows(conn, query("measures", "horizon"), params, limit, Measure, stream=True)

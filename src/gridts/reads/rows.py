@@ -9,7 +9,10 @@ parameter: ``node_id = ANY(%(nodes)s)`` is an index condition on every chunk's p
 which a semi-join against the hierarchy is not reliably planned as.
 
 Every row query ends in ``LIMIT %(limit)s`` with ``limit = max_response_rows + 1``: more rows
-than the limit is refused (``AnswerTooLargeError``), and the work done stays bounded.
+than the limit is refused (``AnswerTooLargeError``), and the work done stays bounded. A streamed
+answer (``fetch_rows(stream=True)``) that passes the limit after its first chunk has already
+begun: its response is cut off (the body ends without its last chunk, which HTTP clients report
+as an incomplete answer) rather than ending as if complete.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ from typing import TYPE_CHECKING, TypeVar
 from psycopg import sql
 from psycopg.rows import args_row
 
+from gridts.db.lease import StreamedRows, lease_of
 from gridts.db.queries import query
 from gridts.errors import AnswerTooLargeError
+from gridts.formats import encoders
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
 
     from psycopg import AsyncConnection
 
@@ -38,14 +43,53 @@ async def fetch_rows(
     params: Mapping[str, object],
     limit: int,
     row: Callable[..., T],
+    *,
+    stream: bool = False,
 ) -> list[T]:
-    """Run ``statement`` and build one ``row(*values)`` per row; refused past ``limit`` rows."""
+    """Run ``statement`` and build one ``row(*values)`` per row; refused past ``limit`` rows.
+
+    With ``stream`` (the handler's last query on ``conn``) and a request's connection, rows
+    come from the server ``CHUNK_ROWS`` at a time: an answer that fits in one chunk is returned
+    whole, a bigger one as ``StreamedRows`` whose remaining chunks are read while the response
+    is sent (``gridts.formats.response``), never all in memory at once.
+    """
     cursor = conn.cursor(binary=True, row_factory=args_row(row))
-    await cursor.execute(statement, {**params, "limit": limit + 1})
-    rows = await cursor.fetchall()
-    if len(rows) > limit:
+    bound = {**params, "limit": limit + 1}
+    lease = lease_of(conn) if stream else None
+    if lease is None:
+        await cursor.execute(statement, bound)
+        rows = await cursor.fetchall()
+        if len(rows) > limit:
+            raise AnswerTooLargeError(limit)
+        return rows
+    size = encoders.CHUNK_ROWS
+    result = cursor.stream(statement, bound, size=size)
+    lease.reading(result)
+    first = await _take(result, size)
+    if len(first) > limit:
         raise AnswerTooLargeError(limit)
-    return rows
+    if len(first) < size:
+        return first
+    return StreamedRows(first, _rest(result, size, limit - len(first), limit), lease)
+
+
+async def _take(result: AsyncIterator[T], size: int) -> list[T]:
+    chunk: list[T] = []
+    async for item in result:
+        chunk.append(item)
+        if len(chunk) == size:
+            break
+    return chunk
+
+
+async def _rest(
+    result: AsyncIterator[T], size: int, allowed: int, limit: int
+) -> AsyncIterator[list[T]]:
+    while chunk := await _take(result, size):
+        allowed -= len(chunk)
+        if allowed < 0:  # the answer has begun: the response can only be cut off now
+            raise AnswerTooLargeError(limit)
+        yield chunk
 
 
 async def select_ids(conn: AsyncConnection, level: str, filters: Filters) -> list[int]:
