@@ -53,6 +53,7 @@ from gridts.observability import (
     watch_pool,
     watch_replicas,
 )
+from gridts.pauses import probe_loop_lag, watch_gc
 from gridts.reads.filters import provide_filters
 from gridts.reads.levels import provide_selection
 from gridts.refresh import Refresher
@@ -90,9 +91,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.replicas = replicas
         if settings.refresh_in_process:
             refresher.start()
+        watch_gc()
+        lag = asyncio.create_task(probe_loop_lag(), name="gridts event loop lag")
         try:
             yield
         finally:
+            lag.cancel()
             await asyncio.to_thread(refresher.stop)
             if replicas is not None:
                 await replicas.close()

@@ -1,8 +1,10 @@
 """Metrics and logs an operator can act on.
 
 - ``/metrics`` in Prometheus format: request counts and latencies by route template and status
-  (Litestar's middleware), connection pool usage, rows ingested, and with read replicas each
-  replica's state and lag, which server answered the reads, ``min_lsn`` outcomes and retries.
+  (Litestar's middleware), connection pool usage and time spent waiting for a connection, rows
+  ingested, garbage collections and event-loop lag (``gridts.pauses``), and with read replicas
+  each replica's state and lag, which server answered the reads, ``min_lsn`` outcomes and
+  retries.
 - Structured (JSON) logs, one line per request, each carrying a request id; the id comes from
   the client's ``X-Request-ID`` when it is sane, else a new one, and goes back in the response.
   Request logs carry no headers, cookies or bodies: no API key can end up in a log.
@@ -27,7 +29,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.plugins.structlog import StructlogConfig, StructlogPlugin
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from prometheus_client import REGISTRY, Counter
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from psycopg_pool import PoolTimeout
 
 from gridts.errors import GridtsError
@@ -66,7 +68,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 class _PoolCollector:
     """Reads the live pools' statistics at scrape time (no background task)."""
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         labels = ["pool"]
         size = GaugeMetricFamily("gridts_pool_connections", "Open connections.", labels=labels)
         idle = GaugeMetricFamily(
@@ -75,12 +77,22 @@ class _PoolCollector:
         waiting = GaugeMetricFamily(
             "gridts_pool_waiting", "Requests waiting for a connection.", labels=labels
         )
+        borrowed = CounterMetricFamily(
+            "gridts_pool_requests", "Connections borrowed from the pool.", labels=labels
+        )
+        waited = CounterMetricFamily(
+            "gridts_pool_wait_seconds",
+            "Time requests spent waiting for a connection (none was idle).",
+            labels=labels,
+        )
         for pool in list(_POOLS):
             stats = pool.get_stats()
             size.add_metric([pool.name], stats.get("pool_size", 0))
             idle.add_metric([pool.name], stats.get("pool_available", 0))
             waiting.add_metric([pool.name], stats.get("requests_waiting", 0))
-        yield from (size, idle, waiting)
+            borrowed.add_metric([pool.name], stats.get("requests_num", 0))
+            waited.add_metric([pool.name], stats.get("requests_wait_ms", 0) / 1000)
+        yield from (size, idle, waiting, borrowed, waited)
 
 
 class _ReplicaCollector:

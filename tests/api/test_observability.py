@@ -1,11 +1,17 @@
 """What operators see (``gridts.observability``): Prometheus metrics by route template and
-status, pool and ingest figures, and a request id on every response and in every log line."""
+status, pool and ingest figures, garbage collections and event-loop lag, and a request id on
+every response and in every log line."""
 
 from __future__ import annotations
 
+import gc
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from prometheus_client.parser import text_string_to_metric_families
+
+from gridts.pauses import LAG_TICK
 from gridts.testing.process import API_KEY
 from support.wire import AUTH, measure
 
@@ -35,6 +41,36 @@ def test_metrics_count_requests_by_route_and_status_pool_and_ingest_rows(
     assert "gridts_requests_duration_seconds_bucket" in text or "_duration_" in text
     assert "gridts_pool_connections" in text
     assert 'gridts_ingest_rows_total{outcome="inserted"}' in text
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The value of sample ``name`` with ``labels`` in a Prometheus text page (0 if absent)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
+
+
+def test_metrics_time_collections_loop_lag_and_pool_waits(
+    client: TestClient[Litestar], node: int
+) -> None:
+    before = client.get("/metrics").text
+    for _ in range(3):
+        client.get("/api/v1/measures", params={**READ, "node_id": node})
+    gc.collect()  # the service runs in this process: a full collection is one of its own
+    time.sleep(3 * LAG_TICK)
+    after = client.get("/metrics").text
+    collections = "gridts_gc_pause_seconds_count"
+    assert _sample(after, collections, generation="2") > _sample(
+        before, collections, generation="2"
+    )
+    assert _sample(after, "gridts_event_loop_lag_seconds_count") > _sample(
+        before, "gridts_event_loop_lag_seconds_count"
+    )
+    borrowed = "gridts_pool_requests_total"
+    assert _sample(after, borrowed, pool="primary") >= _sample(before, borrowed, pool="primary") + 3
+    assert "gridts_pool_wait_seconds_total" in after
 
 
 def test_every_response_carries_a_request_id_that_the_logs_carry_too(
