@@ -16,6 +16,8 @@ bar:
 2. the continuous aggregates' full refresh, storage before and after compression, and the
    incremental refreshes after one more hour of data and after a batch of late revisions;
 3. reads over HTTP against a running ``gridts serve`` (warm, repeated) and a mixed read load;
+   then the tail of one node's day, with keep-alive and with a new connection per request, while
+   a writer and the background jobs run (``phases/tail.py``);
 4. the baseline: the baseline's tables, loaded with the baseline's row-by-row INSERTs for a sample
    (extrapolated, and said so), then bulk-loaded with the same rows, and the baseline's queries.
 
@@ -41,7 +43,7 @@ import report
 from cases import read_cases
 from gridts.testing.process import start_service
 from gridts.testing.servers import HOW_TO_PROVIDE, docker_server, find_server, local_server
-from phases import baseline, ingest, reads, storage
+from phases import baseline, ingest, reads, storage, tail
 from presets import PRESETS, SIZES
 from results import Results, machine
 
@@ -118,6 +120,7 @@ def main(  # noqa: PLR0917 - one parameter per command-line option
             try:
                 ingest.over_http(url, service, plan, preset, results)
                 reads.measure(service, url, cases, preset, results)
+                tail.measure(service, url, plan, preset.mixed_seconds, results)
             finally:
                 service.stop()
             baseline.measure(server, plan, preset, cases, results)

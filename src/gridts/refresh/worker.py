@@ -96,7 +96,9 @@ class Refresher:
         """Drain now, then on every notification or poll, until ``stop()``; reconnect on loss."""
         while not self._stopping.is_set():
             try:
-                with psycopg.connect(self._url, autocommit=True) as conn:
+                with psycopg.connect(
+                    self._url, autocommit=True, application_name="gridts-refresher"
+                ) as conn:
                     conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
                     log.info("refresher listening on %s", CHANNEL)
                     self._serve(conn)

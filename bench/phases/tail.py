@@ -1,0 +1,251 @@
+"""Tail phase: one node's day read again and again while the service works as it normally does.
+
+Issue 14 asks for the tail of the smallest read (latest, one node, one day): p99 with keep-alive
+and with a new connection per request, measured while the background work runs, and the causes
+of what is slow, with evidence. So, for the preset's ``mixed_seconds`` per mode:
+
+- a writer posts every second, as a live grid would: the next hour of every node, and a revision
+  of every node's value for an hour of the day being read (a late write below the aggregates'
+  watermark, which the refresher and the policies then work on);
+- the reads run one after another: over one kept-alive connection, then with
+  ``Connection: close`` (a new TCP connection per request);
+- a sampler records PostgreSQL's active backends every ``SAMPLE_EVERY`` (autovacuum, TimescaleDB's
+  job workers, the refresher, the writer), and ``/metrics`` is read around each mode: the
+  worker's garbage collections and event-loop lag (``gridts.pauses``) and its waits for a pooled
+  connection. Each request slower than ``SLOW_MS`` is matched with what was active meanwhile.
+"""
+
+from __future__ import annotations
+
+import collections
+import statistics
+import threading
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import msgspec
+import psycopg
+from prometheus_client.parser import text_string_to_metric_families
+
+from phases.reads import percentile
+
+if TYPE_CHECKING:
+    from gridts.dataset import DatasetPlan
+    from gridts.testing.process import ServiceProcess
+    from results import Results
+
+SLOW_MS = 5.0
+SAMPLE_EVERY = 0.02
+#: What a backend is doing, in a word: its application, else its kind, else its query's start.
+ACTIVE = """
+SELECT coalesce(nullif(application_name, ''), backend_type) || ': '
+       || left(regexp_replace(query, '\\s+', ' ', 'g'), 48)
+FROM pg_stat_activity
+WHERE state = 'active' AND pid <> pg_backend_pid()
+  AND NOT (application_name = 'gridts'
+           AND (query LIKE '-- The latest revision%%' OR query LIKE '-- Series selected%%'))
+"""
+JOB_RUNS = "SELECT coalesce(sum(total_runs), 0) FROM timescaledb_information.job_stats"
+
+
+class _Sampler(threading.Thread):
+    """PostgreSQL's active backends, every ``SAMPLE_EVERY`` seconds, with when."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.samples: list[tuple[float, list[str]]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.wait(SAMPLE_EVERY):
+                active = [row[0] for row in conn.execute(ACTIVE)]
+                self.samples.append((time.perf_counter(), active))
+
+    def during(self, start: float, end: float) -> set[str]:
+        """What was active between ``start`` and ``end`` (and the sample just after)."""
+        found: set[str] = set()
+        for at, active in self.samples:
+            if at >= start:
+                found.update(active)
+            if at > end:
+                break
+        return found
+
+
+class _Writer(threading.Thread):
+    """A live grid's writes: every second, the next hour of each node and a late revision."""
+
+    def __init__(self, service: ServiceProcess, nodes: list[int], plan: DatasetPlan) -> None:
+        super().__init__(daemon=True)
+        self.service, self.nodes, self.plan = service, nodes, plan
+        self.stop = threading.Event()
+        self.statuses: collections.Counter[int] = collections.Counter()
+
+    def run(self) -> None:
+        target = self.plan.end + timedelta(days=60)  # beyond what other phases wrote
+        late = self.plan.end - timedelta(hours=12)
+        with httpx.Client(
+            base_url=self.service.base_url, headers=self.service.headers, timeout=60
+        ) as http:
+            step = 0
+            while not self.stop.wait(1.0):
+                step += 1
+                collected = target + timedelta(hours=step)
+                rows = [
+                    {
+                        "node_id": node,
+                        "timestamp_measured": when,
+                        "timestamp_collected": collected,
+                        "value": float(node % 97 + step),
+                    }
+                    for node in self.nodes
+                    for when in (target + timedelta(hours=step), late)
+                ]
+                response = http.post(
+                    "/api/v1/measures",
+                    content=msgspec.json.encode(rows),
+                    headers={"Content-Type": "application/json"},
+                )
+                self.statuses[response.status_code] += 1
+
+
+def _metrics(http: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = http.get("/metrics").text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def _delta(before: dict[Any, float], after: dict[Any, float], name: str, **labels: str) -> float:
+    def total(values: dict[Any, float]) -> float:
+        return sum(
+            value
+            for (key, keyed), value in values.items()
+            if key == name and all(dict(keyed).get(k) == v for k, v in labels.items())
+        )
+
+    return total(after) - total(before)
+
+
+def _over(before: dict[Any, float], after: dict[Any, float], histogram: str, le: str) -> float:
+    """Observations of ``histogram`` above bucket ``le`` between the two scrapes."""
+    count = _delta(before, after, f"{histogram}_count")
+    within = _delta(before, after, f"{histogram}_bucket", le=le)
+    return count - within
+
+
+def _reads(
+    service: ServiceProcess,
+    params: dict[str, Any],
+    *,
+    keep_alive: bool,
+    sampler: _Sampler,
+    seconds: float,
+) -> tuple[list[float], list[set[str]]]:
+    headers = dict(service.headers)
+    if not keep_alive:
+        headers["Connection"] = "close"
+    latencies: list[float] = []
+    slow: list[set[str]] = []
+    with httpx.Client(base_url=service.base_url, headers=headers, timeout=60) as http:
+        for _ in range(20):  # warm-up
+            http.get("/api/v1/measures", params=params).raise_for_status()
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            http.get("/api/v1/measures", params=params).raise_for_status()
+            ended = time.perf_counter()
+            took = (ended - started) * 1000
+            latencies.append(took)
+            if took > SLOW_MS:
+                slow.append(sampler.during(started, ended))
+    return latencies, slow
+
+
+def measure(
+    service: ServiceProcess, url: str, plan: DatasetPlan, seconds: float, results: Results
+) -> None:
+    """Both modes' percentiles, and what was going on during the slow requests."""
+    with psycopg.connect(url) as conn:
+        nodes = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
+        runs_before = conn.execute(JOB_RUNS).fetchone()
+    end = plan.end - timedelta(hours=1)
+    params = {
+        "node_id": nodes[0],
+        "start_datetime": (end - timedelta(hours=23)).isoformat(),
+        "end_datetime": end.isoformat(),
+    }
+    sampler, writer = _Sampler(url), _Writer(service, nodes, plan)
+    sampler.start()
+    writer.start()
+    try:
+        with httpx.Client(base_url=service.base_url, headers=service.headers) as http:
+            for mode, keep_alive in (("keep_alive", True), ("new_connection", False)):
+                before = _metrics(http)
+                latencies, slow = _reads(
+                    service, params, keep_alive=keep_alive, sampler=sampler, seconds=seconds
+                )
+                after = _metrics(http)
+                _report(results, mode, latencies=latencies, slow=slow, before=before, after=after)
+    finally:
+        writer.stop.set()
+        sampler.stop.set()
+        writer.join()
+        sampler.join()
+    with psycopg.connect(url) as conn:
+        runs_after = conn.execute(JOB_RUNS).fetchone()
+    job_runs = (runs_after[0] if runs_after else 0) - (runs_before[0] if runs_before else 0)
+    results.add(
+        "tail.background",
+        "tail: background work during the reads",
+        job_runs,
+        "job runs",
+        note=f"TimescaleDB job runs; the writer's answers {dict(writer.statuses)}",
+    )
+
+
+def _report(
+    results: Results,
+    mode: str,
+    *,
+    latencies: list[float],
+    slow: list[set[str]],
+    before: dict[Any, float],
+    after: dict[Any, float],
+) -> None:
+    ordered = sorted(latencies)
+    label = "keep-alive" if mode == "keep_alive" else "new connection per request"
+    name = f"latest, one node, 1 d, {label}, background work running"
+    results.add(
+        f"tail.{mode}.p50",
+        f"{name}: p50",
+        statistics.median(ordered),
+        "ms",
+        note=f"{len(ordered)} requests",
+    )
+    for p in (99, 99.9):
+        results.add(f"tail.{mode}.p{p}", f"{name}: p{p}", percentile(ordered, p), "ms")
+    results.add(f"tail.{mode}.max", f"{name}: max", ordered[-1], "ms")
+    during = collections.Counter(label for active in slow for label in active)
+    idle = sum(1 for active in slow if not active)
+    gc_slow = _over(before, after, "gridts_gc_pause_seconds", "0.005")
+    lag_slow = _over(before, after, "gridts_event_loop_lag_seconds", "0.005")
+    waited = _delta(before, after, "gridts_pool_wait_seconds_total")
+    common = ", ".join(f"{what} x{n}" for what, n in during.most_common(4))
+    results.add(
+        f"tail.{mode}.slow",
+        f"{name}: requests over {SLOW_MS:.0f} ms",
+        len(slow),
+        "count",
+        note=(
+            f"worker: GC pauses > 5 ms {gc_slow:.0f}, event-loop lags > 5 ms {lag_slow:.0f}, "
+            f"pool wait {waited * 1000:.1f} ms; nothing else active in PostgreSQL during "
+            f"{idle}; active during the others: {common or '-'}"
+        ),
+    )
