@@ -12,7 +12,10 @@ of what is slow, with evidence. So, for the preset's ``mixed_seconds`` per mode:
 - a sampler records PostgreSQL's active backends every ``SAMPLE_EVERY`` (autovacuum, TimescaleDB's
   job workers, the refresher, the writer), and ``/metrics`` is read around each mode: the
   worker's garbage collections and event-loop lag (``gridts.pauses``) and its waits for a pooled
-  connection. Each request slower than ``SLOW_MS`` is matched with what was active meanwhile.
+  connection, and how many reads its own request timer saw over ``SLOW_MS`` (the rest of a slow
+  request is outside the handler: the client, the network, uvicorn). Each request slower than
+  ``SLOW_MS`` is matched with what was active meanwhile; activity shorter than a sample's
+  interval can be missed.
 """
 
 from __future__ import annotations
@@ -133,10 +136,12 @@ def _delta(before: dict[Any, float], after: dict[Any, float], name: str, **label
     return total(after) - total(before)
 
 
-def _over(before: dict[Any, float], after: dict[Any, float], histogram: str, le: str) -> float:
+def _over(
+    before: dict[Any, float], after: dict[Any, float], histogram: str, le: str, **labels: str
+) -> float:
     """Observations of ``histogram`` above bucket ``le`` between the two scrapes."""
-    count = _delta(before, after, f"{histogram}_count")
-    within = _delta(before, after, f"{histogram}_bucket", le=le)
+    count = _delta(before, after, f"{histogram}_count", **labels)
+    within = _delta(before, after, f"{histogram}_bucket", le=le, **labels)
     return count - within
 
 
@@ -237,6 +242,14 @@ def _report(
     gc_slow = _over(before, after, "gridts_gc_pause_seconds", "0.005")
     lag_slow = _over(before, after, "gridts_event_loop_lag_seconds", "0.005")
     waited = _delta(before, after, "gridts_pool_wait_seconds_total")
+    served_slow = _over(
+        before,
+        after,
+        "gridts_request_duration_seconds",
+        "0.005",
+        method="GET",
+        path="/api/v1/measures",
+    )
     common = ", ".join(f"{what} x{n}" for what, n in during.most_common(4))
     results.add(
         f"tail.{mode}.slow",
@@ -244,6 +257,7 @@ def _report(
         len(slow),
         "count",
         note=(
+            f"over 5 ms inside the worker (its request timer) {served_slow:.0f}; "
             f"worker: GC pauses > 5 ms {gc_slow:.0f}, event-loop lags > 5 ms {lag_slow:.0f}, "
             f"pool wait {waited * 1000:.1f} ms; nothing else active in PostgreSQL during "
             f"{idle}; active during the others: {common or '-'}"
