@@ -69,7 +69,7 @@ class Preset:
 PRESETS = {
     "quick": Preset(2, 2, 2, 3, 3, 10, 500, 1, 4, 2.0, 30),
     "seed": Preset(3, 3, 3, 3, 365, 200, 20_000, 28, 4, 10.0),
-    "year": Preset(10, 10, 10, 4, 365, 50, 20_000, 1, 8, 15.0, 300),
+    "year": Preset(10, 10, 10, 4, 365, 50, 20_000, 3, 8, 15.0, 300),
     # Few nodes, many years (issue 14): 8 nodes, hourly, a day-ahead forecast (collected at
     # 12:00 UTC the day before) and the measured value (an hour after) per target, realistic
     # load curves, 2018-01-01 to 2025-09-13 (7.7 years): 1,079,808 rows.

@@ -11,8 +11,9 @@ The database URL names a maintenance database on a server with TimescaleDB; the 
 local cluster is started (``gridts.testing.servers``). Phases (``phases/``), each with a progress
 bar:
 
-1. ingest through the bulk path (``gridts seed``'s writer, 2 connections), then a sample through
-   ``POST /api/v1/measures`` (JSON and CSV, several clients);
+1. ingest through the bulk path (``gridts seed``'s writer, 2 connections), then samples through
+   ``POST /api/v1/measures`` (JSON with one ``gridts serve`` worker and with two, then CSV;
+   several clients);
 2. the continuous aggregates' full refresh, storage before and after compression, and the
    incremental refreshes after one more hour of data and after a batch of late revisions;
 3. reads over HTTP against a running ``gridts serve`` (warm, repeated) and a mixed read load;
@@ -116,9 +117,9 @@ def main(  # noqa: PLR0917 - one parameter per command-line option
             storage.measure(url, plan, results)
             if storage_only:
                 return
+            ingest.over_http(url, plan, preset, results)
             service = start_service(url, wait_for="/ready", env=SERVICE_ENV)
             try:
-                ingest.over_http(url, service, plan, preset, results)
                 reads.measure(service, url, cases, preset, results)
                 tail.measure(service, url, plan, preset.mixed_seconds, results)
             finally:

@@ -21,6 +21,7 @@ from gridts.dataset import DatasetPlan, batches
 from gridts.db import migrations
 from gridts.ingest.bulk import BulkReport, write_dataset
 from gridts.settings import Settings
+from gridts.testing.process import start_service
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -97,11 +98,25 @@ def bulk(url: str, plan: DatasetPlan, results: Results) -> None:
     )
 
 
-def over_http(
-    url: str, service: ServiceProcess, plan: DatasetPlan, preset: Preset, results: Results
-) -> None:
-    """Post a further span of the same nodes as JSON, then as CSV, from several clients."""
-    for number, kind in enumerate(("json", "csv")):
+#: What ``over_http`` posts: format, ``gridts serve`` workers, figure id (1 worker: as before).
+HTTP_RUNS = (
+    ("json", 1, "ingest.http.json"),
+    ("json", 2, "ingest.http.json.2"),
+    ("csv", 1, "ingest.http.csv"),
+)
+
+
+def over_http(url: str, plan: DatasetPlan, preset: Preset, results: Results) -> None:
+    """Post further spans of the same nodes as JSON (one worker, then two), then as CSV.
+
+    Each run starts its own ``gridts serve`` (``--workers`` as the run says) and posts
+    ``preset.http_days`` new days from ``preset.clients`` clients in 20,000-row batches.
+    """
+    with psycopg.connect(url) as conn:
+        ids = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
+    # Rows name their node (its default series), as clients written before series did.
+    nodes = [[node] for node in ids]
+    for number, (kind, workers, figure) in enumerate(HTTP_RUNS):
         sample = dataclasses.replace(  # the same nodes, revisions and values, later
             plan,
             start=plan.start + plan.span + timedelta(days=2 + number * (preset.http_days + 1)),
@@ -109,15 +124,16 @@ def over_http(
             random_seed=0,
             extra_series=False,
         )
-        with psycopg.connect(url) as conn:
-            ids = [n for (n,) in conn.execute("SELECT id FROM grid_node ORDER BY id")]
-        # Rows name their node (its default series), as clients written before series did.
-        nodes = [[node] for node in ids]
         bodies = [_body(kind, b) for b in batches(sample, nodes, HTTP_BATCH_ROWS)]
-        stored, seconds = asyncio.run(_post_all(service, bodies, kind, preset.clients))
+        service = start_service(url, workers=workers, wait_for="/ready")
+        try:
+            stored, seconds = asyncio.run(_post_all(service, bodies, kind, preset.clients))
+        finally:
+            service.stop()
         results.add(
-            f"ingest.http.{kind}",
-            f"ingest over HTTP, {kind.upper()} ({preset.clients} clients, 20k-row batches)",
+            figure,
+            f"ingest over HTTP, {kind.upper()}, {workers} worker{'s' * (workers > 1)} "
+            f"({preset.clients} clients, 20k-row batches)",
             stored / seconds,
             "rows/s",
             higher_is_better=True,
