@@ -53,17 +53,28 @@ def prepare(server: TimescaleServer) -> str:
 def print_plan(url: str, region: int, leads: list[str]) -> None:
     """The plan of the statistics query for one region."""
     with psycopg.connect(url) as conn:
-        cursor = conn.execute(
-            "SELECT id FROM grid_node WHERE region_id = %s ORDER BY id", (region,)
+        cursor = conn.execute(  # each node's default series, as the service selects them
+            "SELECT s.id FROM series s JOIN grid_node n ON n.id = s.node_id "
+            "WHERE n.region_id = %s AND s.kind = 'load' AND s.subtype IS NULL ORDER BY s.id",
+            (region,),
         )
         params = {
-            "nodes": [n for (n,) in cursor],
+            "series": [n for (n,) in cursor],
+            "timezone": None,
             "start": PLAN.start,
             "end": PLAN.end,
             "leads": [parse_lead(lead) for lead in leads],
             "limit": 1000,
         }
-        print("\n".join(explain(conn, statement(Level.REGION, Final.LATEST, daily=False), params)))
+        print(
+            "\n".join(
+                explain(
+                    conn,
+                    statement(Level.REGION, Final.LATEST, daily=False, leads=len(leads)),
+                    params,
+                )
+            )
+        )
 
 
 def time_requests(client: httpx.Client, region: int, leads: list[str], requests: int) -> None:

@@ -3,48 +3,51 @@
 -- optional local-day bucket (in the entity's grid's zone, or %(timezone)s).
 --
 -- One scan of the revisions in range (primary key / compressed batches segmented by series),
--- crossed with the few leads and hash-aggregated once per (series, target, lead):
---   final:    {final} (the latest revision, or the first collected at or after the target);
---   forecast: the latest revision collected at or before target - lead.
+-- aggregated once per (series, target):
+--   final:     {final} (the latest revision, or the first collected at or after the target);
+--   forecasts: one per lead, in %(leads)s's order, the latest revision collected at or before
+--              target - lead ({forecasts}: an aggregate per lead, so that the revisions are
+--              grouped once, not once per lead).
 -- A missing observation has no value: a null final leaves the target out, a null forecast means
--- none was known. totals adds both up per (entity, kind, subtype, target, lead) for sum kinds
--- and averages them for mean kinds, so a series' forecasts are only ever compared with that
--- series' finals; a target counts only where every series with a final there also has a forecast
--- (some series' forecasts against all series' finals would measure coverage, not accuracy).
+-- none was known. grouped adds both up per (entity, kind, subtype, target) (the forecasts lead
+-- by lead, as arrays), and totals unnests the leads: sums for sum kinds, means for mean kinds, so
+-- a series' forecasts are only ever compared with that series' finals; a target counts at a
+-- lead only where every series with a final there also has a forecast (some series' forecasts
+-- against all series' finals would measure coverage, not accuracy).
 -- Values are integers of the kind's smallest unit (migration 0010): totals are exact numerics in
 -- the kind's unit.
-WITH leads AS MATERIALIZED (
-    SELECT lead FROM unnest(%(leads)s::interval[]) AS lead
-), members AS MATERIALIZED (
+WITH members AS MATERIALIZED (
     -- the series with their entity at the level, kind, unit, aggregation and zone
     {members}
 ), known AS (
     SELECT m.series_id,
            m.timestamp_measured AS target,
-           l.lead,
            {final} AS final,
-           last(m.value, m.timestamp_collected)
-               FILTER (WHERE m.timestamp_collected <= m.timestamp_measured - l.lead) AS forecast
+           ARRAY[{forecasts}] AS forecasts
     FROM measures m
-    CROSS JOIN leads l
     WHERE m.series_id = ANY(%(series)s::integer[])
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured <= %(end)s::timestamptz
-    GROUP BY m.series_id, m.timestamp_measured, l.lead
-), totals AS (
-    SELECT mb.id AS entity, mb.kind, mb.subtype, mb.unit, mb.tz, k.target, k.lead,
+    GROUP BY m.series_id, m.timestamp_measured
+    HAVING {final} IS NOT NULL
+), grouped AS (
+    SELECT mb.id AS entity, mb.kind, mb.subtype, mb.unit, mb.tz, mb.aggregation, mb.scale,
+           k.target,
            min(mb.series_id) AS series_id,
-           CASE WHEN mb.aggregation = 'mean' THEN avg(k.final) ELSE sum(k.final) END
-               / kd.scale AS final,
-           CASE WHEN mb.aggregation = 'mean' THEN avg(k.forecast) ELSE sum(k.forecast) END
-               / kd.scale AS forecast
+           count(*) AS finals,
+           CASE WHEN mb.aggregation = 'mean' THEN avg(k.final) ELSE sum(k.final) END AS final,
+           ARRAY[{forecast_totals}] AS forecasts,
+           ARRAY[{forecast_counts}] AS forecast_counts
     FROM known k
     JOIN members mb USING (series_id)
-    JOIN kind kd ON kd.name = mb.kind
-    WHERE k.final IS NOT NULL
-    GROUP BY mb.id, mb.kind, mb.subtype, mb.unit, mb.aggregation, mb.tz, kd.scale, k.target,
-             k.lead
-    HAVING count(*) = count(k.forecast)
+    GROUP BY mb.id, mb.kind, mb.subtype, mb.unit, mb.tz, mb.aggregation, mb.scale, k.target
+), totals AS (
+    SELECT g.entity, g.kind, g.subtype, g.unit, g.tz, g.target, l.lead, g.series_id,
+           g.final / g.scale AS final,
+           g.forecasts[l.slot] / g.scale AS forecast
+    FROM grouped g
+    CROSS JOIN unnest(%(leads)s::interval[]) WITH ORDINALITY AS l (lead, slot)
+    WHERE g.forecast_counts[l.slot] = g.finals
 -- Errors in numeric: exact, and free of float8's underflow errors (a tiny error squared) and
 -- overflow (a percentage of a final near 0); results are rounded back into float8's range, and a
 -- MAPE beyond it is infinite (null in the answer).
