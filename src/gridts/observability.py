@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import collections
 import math
 import re
 import sys
@@ -85,13 +86,16 @@ class _PoolCollector:
             "Time requests spent waiting for a connection (none was idle).",
             labels=labels,
         )
+        # One sample per pool name: a process that built several apps (tests) adds them up.
+        totals: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         for pool in list(_POOLS):
-            stats = pool.get_stats()
-            size.add_metric([pool.name], stats.get("pool_size", 0))
-            idle.add_metric([pool.name], stats.get("pool_available", 0))
-            waiting.add_metric([pool.name], stats.get("requests_waiting", 0))
-            borrowed.add_metric([pool.name], stats.get("requests_num", 0))
-            waited.add_metric([pool.name], stats.get("requests_wait_ms", 0) / 1000)
+            totals[pool.name].update(pool.get_stats())
+        for name, stats in totals.items():
+            size.add_metric([name], stats["pool_size"])
+            idle.add_metric([name], stats["pool_available"])
+            waiting.add_metric([name], stats["requests_waiting"])
+            borrowed.add_metric([name], stats["requests_num"])
+            waited.add_metric([name], stats["requests_wait_ms"] / 1000)
         yield from (size, idle, waiting, borrowed, waited)
 
 
