@@ -39,8 +39,10 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 # A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
 # then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
-# trying again is what a caller wants: the job finishes in seconds.
-_RETRY_SECONDS = (0.2, 0.5, 1, 2, 4, 8, 15)
+# trying again is what a caller wants: the job finishes in seconds. The refusal is immediate, so
+# trying often costs nothing, and a late revision then lands within a tenth of a second of the
+# job's end (a doubling backoff lost up to half the wait: 4-8 s after a job of a few seconds).
+_RETRY_SECONDS = (0.1,) * 20 + (0.25,) * 40 + (1.0,) * 48  # 2 s, then 10 s, then 48 s: 60 s
 
 
 def day_window(first: datetime, last: datetime) -> tuple[datetime, datetime]:
@@ -69,12 +71,13 @@ def _clipped(view: str, start: datetime | None, floor: datetime | None) -> datet
 
 def refresh_all(
     conn: Connection, start: datetime | None = None, end: datetime | None = None
-) -> None:
+) -> float:
     """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded.
 
     The window is clipped to the retention boundary (views with nothing left to refresh are
-    skipped).
+    skipped). Returns the seconds spent waiting for refresh policies that held a view.
     """
+    waited = 0.0
     floor = refresh_floor(conn)
     for view in ROLLUPS:
         since = _clipped(view, start, floor)
@@ -88,3 +91,5 @@ def refresh_all(
                 if pause is None:
                     raise
                 time.sleep(pause)
+                waited += pause
+    return waited
