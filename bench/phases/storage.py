@@ -10,6 +10,7 @@ compressed chunk. ``refresh_and_compress`` is the same preparation for the year-
 from __future__ import annotations
 
 import asyncio
+import collections
 import random
 import time
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from rich.progress import Progress
 from gridts.db import chunks
 from gridts.ingest.store import store
 from gridts.refresh import day_window, refresh_all
+from phases.tail import SAMPLE_EVERY, Sampler
 
 if TYPE_CHECKING:
     from gridts.dataset import DatasetPlan
@@ -174,13 +176,14 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
         for k in range(3)
     ]
     asyncio.run(_store(url, extra))
-    took, waited = _refresh_day(url, hour)
+    took, waited, meanwhile = _refresh_day(url, hour)
     results.add(
         "refresh.after_hour",
         "incremental refresh after one more hour",
         took,
         "s",
-        note=f"{waited:.1f} s of it waiting for refresh policies that held a view",
+        note=f"{waited:.1f} s of it waiting for refresh policies that held a view; "
+        f"also active (samples every {SAMPLE_EVERY * 1000:.0f} ms): {meanwhile}",
     )
     day = plan.start + plan.span - timedelta(days=30)
     rng = random.Random(1)
@@ -196,24 +199,34 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     started = time.perf_counter()
     asyncio.run(_store(url, late))
     write = time.perf_counter() - started
-    took, waited = _refresh_day(url, day)
+    took, waited, meanwhile = _refresh_day(url, day)
     results.add(
         "refresh.after_late_revisions",
         "incremental refresh after late revisions",
         took,
         "s",
         note=f"{len(late)} late revisions of one compressed day, written in {write:.2f} s; "
-        f"{waited:.1f} s of it waiting for refresh policies that held a view",
+        f"{waited:.1f} s of it waiting for refresh policies that held a view; also active "
+        f"(samples every {SAMPLE_EVERY * 1000:.0f} ms): {meanwhile}",
     )
 
 
-def _refresh_day(url: str, instant: datetime) -> tuple[float, float]:
-    """Seconds to refresh every rollup over the day of ``instant`` (on a new connection), and
-    how many of them went to waiting for a refresh policy (TimescaleDB's job) on the same view."""
+def _refresh_day(url: str, instant: datetime) -> tuple[float, float, str]:
+    """Seconds to refresh every rollup over the day of ``instant`` (on a new connection), how
+    many of them went to waiting for a refresh policy (TimescaleDB's job) on the same view, and
+    what else PostgreSQL was running meanwhile (``tail.Sampler``)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        started = time.perf_counter()
-        waited = refresh_all(conn, *day_window(instant, instant))
-        return time.perf_counter() - started, waited
+        sampler = Sampler(url, ignore=conn.info.backend_pid)
+        sampler.start()
+        try:
+            started = time.perf_counter()
+            waited = refresh_all(conn, *day_window(instant, instant))
+            took = time.perf_counter() - started
+        finally:
+            sampler.stop.set()
+            sampler.join()
+    seen = collections.Counter(what for _, active in sampler.samples for what in active)
+    return took, waited, ", ".join(f"{what} x{n}" for what, n in seen.most_common(3)) or "nothing"
 
 
 async def _store(url: str, rows: list[tuple[Any, ...]]) -> None:

@@ -46,26 +46,27 @@ ACTIVE = """
 SELECT coalesce(nullif(application_name, ''), backend_type) || ': '
        || left(regexp_replace(query, '\\s+', ' ', 'g'), 48)
 FROM pg_stat_activity
-WHERE state = 'active' AND pid <> pg_backend_pid()
+WHERE state = 'active' AND pid <> pg_backend_pid() AND pid <> %(ignore)s
   AND NOT (application_name = 'gridts'
            AND (query LIKE '-- The latest revision%%' OR query LIKE '-- Series selected%%'))
 """
 JOB_RUNS = "SELECT coalesce(sum(total_runs), 0) FROM timescaledb_information.job_stats"
 
 
-class _Sampler(threading.Thread):
-    """PostgreSQL's active backends, every ``SAMPLE_EVERY`` seconds, with when."""
+class Sampler(threading.Thread):
+    """PostgreSQL's active backends, every ``SAMPLE_EVERY`` seconds, with when (but backend
+    ``ignore``'s: the one being timed)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ignore: int = 0) -> None:
         super().__init__(daemon=True)
-        self.url = url
+        self.url, self.ignore = url, ignore
         self.samples: list[tuple[float, list[str]]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.stop.wait(SAMPLE_EVERY):
-                active = [row[0] for row in conn.execute(ACTIVE)]
+                active = [row[0] for row in conn.execute(ACTIVE, {"ignore": self.ignore})]
                 self.samples.append((time.perf_counter(), active))
 
     def during(self, start: float, end: float) -> set[str]:
@@ -150,7 +151,7 @@ def _reads(
     params: dict[str, Any],
     *,
     keep_alive: bool,
-    sampler: _Sampler,
+    sampler: Sampler,
     seconds: float,
 ) -> tuple[list[float], list[set[str]]]:
     headers = dict(service.headers)
@@ -186,7 +187,7 @@ def measure(
         "start_datetime": (end - timedelta(hours=23)).isoformat(),
         "end_datetime": end.isoformat(),
     }
-    sampler, writer = _Sampler(url), _Writer(service, nodes, plan)
+    sampler, writer = Sampler(url), _Writer(service, nodes, plan)
     sampler.start()
     writer.start()
     try:
