@@ -10,6 +10,7 @@ the policy dropped would recompute its buckets from nothing and erase the rollup
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -69,20 +70,30 @@ def _clipped(view: str, start: datetime | None, floor: datetime | None) -> datet
     return floor if start is None else max(start, floor)
 
 
+@dataclass
+class Refreshed:
+    """What ``refresh_all`` did: seconds per view refreshed, and of them waiting for policies."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    waited: float = 0.0
+    """Seconds spent waiting for a refresh policy (TimescaleDB's job) that held a view."""
+
+
 def refresh_all(
     conn: Connection, start: datetime | None = None, end: datetime | None = None
-) -> float:
+) -> Refreshed:
     """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded.
 
     The window is clipped to the retention boundary (views with nothing left to refresh are
-    skipped). Returns the seconds spent waiting for refresh policies that held a view.
+    skipped).
     """
-    waited = 0.0
+    done = Refreshed()
     floor = refresh_floor(conn)
     for view in ROLLUPS:
         since = _clipped(view, start, floor)
         if since is not None and end is not None and since >= end:
             continue
+        started = time.perf_counter()
         for pause in (*_RETRY_SECONDS, None):
             try:
                 conn.execute(_REFRESH.format(view=sql.Literal(view)), (since, end))
@@ -91,5 +102,6 @@ def refresh_all(
                 if pause is None:
                     raise
                 time.sleep(pause)
-                waited += pause
-    return waited
+                done.waited += pause
+        done.seconds[view] = time.perf_counter() - started
+    return done
