@@ -22,7 +22,7 @@ from rich.progress import Progress
 
 from gridts.db import chunks
 from gridts.ingest.store import store
-from gridts.refresh import day_window, refresh_all
+from gridts.refresh import ROLLUPS, day_window, refresh_all
 from phases.tail import SAMPLE_EVERY, Sampler
 
 if TYPE_CHECKING:
@@ -180,8 +180,44 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     results.add(
         "refresh.after_hour", "incremental refresh after one more hour", took, "s", note=said
     )
-    day = plan.start + plan.span - timedelta(days=30)
-    rng = random.Random(1)
+    end = plan.start + plan.span
+    _late_revisions(
+        url,
+        nodes,
+        end - timedelta(days=30),
+        suffix="",
+        state="every chunk compressed",
+        results=results,
+    )
+    # As the policies leave a database: measures compressed after 7 days, the rollups only
+    # after 45 (ROLLUP_COMPRESS_AFTER), so a revision a month late finds their chunks plain.
+    with psycopg.connect(url, autocommit=True) as conn:
+        for view in ROLLUPS:
+            conn.execute(
+                "SELECT count(decompress_chunk(c, if_compressed => true)) "
+                "FROM show_chunks(%s::regclass, newer_than => %s::timestamptz) c",
+                (view, end - ROLLUP_COMPRESS_AFTER),
+            )
+    _late_revisions(
+        url,
+        nodes,
+        end - timedelta(days=31),
+        suffix=".policy",
+        state="rollups' chunks of the last 45 days uncompressed, as their policy leaves them",
+        results=results,
+    )
+
+
+#: The rollups' compression policy (``sql/schema/0010_exact_values.policies.sql``).
+ROLLUP_COMPRESS_AFTER = timedelta(days=45)
+
+
+def _late_revisions(
+    url: str, nodes: list[int], day: datetime, *, suffix: str, state: str, results: Results
+) -> None:
+    """Write revisions of 10 % of the targets of ``day`` (a compressed ``measures`` chunk),
+    collected after every earlier one, then time the refresh of every rollup over that day."""
+    rng = random.Random(day.toordinal())
     targets = [day + timedelta(hours=h) for h in range(24)]
     late = [
         # Collected 2 h after the target: after every revision of every preset (the history
@@ -196,8 +232,8 @@ def measure(url: str, plan: DatasetPlan, results: Results) -> None:
     write = time.perf_counter() - started
     took, said = _refresh_day(url, day)
     results.add(
-        "refresh.after_late_revisions",
-        "incremental refresh after late revisions",
+        f"refresh.after_late_revisions{suffix}",
+        f"incremental refresh after late revisions ({state})",
         took,
         "s",
         note=f"{len(late)} late revisions of one compressed day, written in {write:.2f} s; {said}",
