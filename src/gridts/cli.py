@@ -28,7 +28,7 @@ from gridts.db.url import local_cluster, resolve_database_url
 from gridts.errors import BatchConflictError, BatchRejectedError
 from gridts.ingest.bulk import write_dataset
 from gridts.localdb import LocalClusterUnavailableError
-from gridts.refresh import Refresher, day_window, refresh_all
+from gridts.refresh import Refresher, connector, day_window, refresh_all
 from gridts.refresh.worker import drain
 from gridts.retention import RetentionError, apply_policy
 from gridts.settings import Settings, SettingsError
@@ -92,7 +92,7 @@ def migrate(settings: Settings, revision: str) -> None:
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
         started = time.perf_counter()
-        if drained := drain(conn):
+        if drained := drain(conn, connector(url)):
             took = time.perf_counter() - started
             click.echo(f"refreshed the rollups over {drained} queued window(s) in {took:.1f} s")
         for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
@@ -104,8 +104,9 @@ def migrate(settings: Settings, revision: str) -> None:
 def refresh(settings: Settings) -> None:
     """Refresh every continuous aggregate over its whole range, now."""
     started = time.perf_counter()
-    with psycopg.connect(database_url(settings), autocommit=True) as conn:
-        refresh_all(conn)
+    url = database_url(settings)
+    with psycopg.connect(url, autocommit=True) as conn:
+        refresh_all(conn, connect=connector(url))
     click.echo(f"refreshed every rollup in {time.perf_counter() - started:.1f} s")
 
 
@@ -251,7 +252,7 @@ def seed(
     if refresh:
         started = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
-            refresh_all(conn, *day_window(plan.start, plan.end))
+            refresh_all(conn, *day_window(plan.start, plan.end), connect=connector(url))
         click.echo(
             f"refreshed the rollups over the seeded days in {time.perf_counter() - started:.1f} s"
         )

@@ -11,14 +11,15 @@ Where a refresh happens:
   windows and only then deletes them, so a crash loses nothing. It runs inside ``gridts serve``
   when the service connects as the aggregates' owner, or as ``gridts refresher`` beside a service
   that connects as ``gridts_api`` (TimescaleDB lets only the owner refresh).
-- **Everything at once**: ``refresh_all`` (``views``), used by ``gridts refresh`` and ``gridts
-  seed``; the refresh policies (hourly, last 35 days) are the safety net.
+- **Everything at once**: ``refresh_all`` (``views``), used by ``gridts refresh``, ``gridts
+  seed`` and ``gridts migrate``, in pieces side by side given ``connector(url)``; the refresh
+  policies (hourly, last 35 days) are the safety net.
 
 No refresh reaches before the retention boundary, where raw data may be gone (``gridts.retention``).
 """
 
 from gridts.refresh.queue import changed
-from gridts.refresh.views import ROLLUPS, day_window, refresh_all
+from gridts.refresh.views import ROLLUPS, connector, day_window, refresh_all
 from gridts.refresh.worker import Refresher
 
-__all__ = ["ROLLUPS", "Refresher", "changed", "day_window", "refresh_all"]
+__all__ = ["ROLLUPS", "Refresher", "changed", "connector", "day_window", "refresh_all"]

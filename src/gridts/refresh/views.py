@@ -5,21 +5,42 @@ takes an autocommit connection. A view is refreshed only after the view it reads
 
 Every refresh stays after the retention boundary (``gridts.retention``): a window over raw data
 the policy dropped would recompute its buckets from nothing and erase the rollups' history.
+
+How a refresh is run (issue 14: a full refresh of a year, 1,000 nodes, took 120-137 s; it takes
+29 s this way, ``bench/README.md``):
+
+- The part of a window that the view's compression policy has already passed is written
+  straight into the columnstore (TimescaleDB's ``enable_direct_compress_on_cagg_refresh``):
+  no heap rows, no index entries, and nothing left for the policy to compress. The part inside
+  the policy's horizon is written to the rowstore as before, where late revisions are cheap to
+  refresh again.
+- TimescaleDB's chunk-wise partial aggregation is off: a rollup's groups never span two chunks,
+  so the partial step sorts and aggregates every row twice for nothing. Hash aggregation is off:
+  it spills, and the columnstore wants the rows sorted by segment anyway, so PostgreSQL sorted
+  its output a second time (``series_1h`` over 60 days of 1,000 nodes: 1.7 s, 0.9 s without).
+- Given a way to open connections, a long window is split in day-aligned pieces refreshed side
+  by side: TimescaleDB refreshes disjoint windows of one aggregate concurrently (2.21+).
 """
 
 from __future__ import annotations
 
+import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import psycopg
 from psycopg import sql
 from psycopg.errors import LockNotAvailable
 
+from gridts.db.queries import query
 from gridts.retention import refresh_floor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from psycopg import Connection
 
 #: Every continuous aggregate, each after the one it is built on.
@@ -37,6 +58,18 @@ _REFRESH = sql.SQL(
 )
 _DAY = timedelta(days=1)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_SETTINGS = sql.SQL(
+    "SET timescaledb.enable_chunkwise_aggregation = off; SET enable_hashagg = off; "
+    "SET timescaledb.enable_direct_compress_on_cagg_refresh = {compressed}"
+)
+_RESET = (
+    "RESET timescaledb.enable_chunkwise_aggregation; RESET enable_hashagg; "
+    "RESET timescaledb.enable_direct_compress_on_cagg_refresh"
+)
+#: Pieces refreshed side by side when the caller can open connections: one per core here.
+JOBS = 2
+#: A window is split only if each piece would hold at least this many days.
+_MIN_PIECE = timedelta(days=1)
 
 # A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
 # then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
@@ -79,29 +112,137 @@ class Refreshed:
     """Seconds spent waiting for a refresh policy (TimescaleDB's job) that held a view."""
 
 
-def refresh_all(
-    conn: Connection, start: datetime | None = None, end: datetime | None = None
-) -> Refreshed:
-    """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded.
+@dataclass(frozen=True)
+class _Piece:
+    """One refresh call: a view over ``[start, end)`` (``None``: unbounded)."""
 
-    The window is clipped to the retention boundary (views with nothing left to refresh are
-    skipped).
+    view: str
+    start: datetime | None
+    end: datetime | None
+    compressed: bool
+    """The view's compression policy has passed the whole piece: write it compressed."""
+
+
+def _pieces(
+    view: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    compressed_before: datetime | None,
+    bounds: tuple[datetime, datetime] | None,
+    jobs: int,
+) -> list[_Piece]:
+    """``[start, end)`` as pieces: split at the compression horizon, then into ``jobs`` parts.
+
+    ``bounds`` (the days holding raw data) stand in for an unbounded side when splitting; a
+    piece at either end stays unbounded, so nothing outside ``bounds`` is left out.
     """
-    done = Refreshed()
-    floor = refresh_floor(conn)
-    for view in ROLLUPS:
-        since = _clipped(view, start, floor)
-        if since is not None and end is not None and since >= end:
-            continue
-        started = time.perf_counter()
+    cuts: list[datetime] = []
+    if (
+        compressed_before is not None
+        and (start is None or start < compressed_before)
+        and (end is None or compressed_before < end)
+    ):
+        cuts.append(compressed_before)
+    if jobs > 1 and bounds is not None:
+        lo = max(start, bounds[0]) if start is not None else bounds[0]
+        hi = min(end, bounds[1]) if end is not None else bounds[1]
+        days = (hi - lo) // _DAY
+        if days * _DAY >= _MIN_PIECE * jobs:
+            step = -(-days // jobs) * _DAY
+            cuts.extend(lo + step * i for i in range(1, jobs) if lo + step * i < hi)
+    edges = [start, *sorted(set(cuts)), end]
+    return [
+        _Piece(
+            view,
+            lo_,
+            hi_,
+            compressed_before is not None and hi_ is not None and hi_ <= compressed_before,
+        )
+        for lo_, hi_ in itertools.pairwise(edges)
+        if lo_ is None or hi_ is None or lo_ < hi_
+    ]
+
+
+def _refresh(conn: Connection, piece: _Piece) -> float:
+    """Refresh one piece on ``conn``; return the seconds spent waiting for a refresh policy."""
+    waited = 0.0
+    conn.execute(_SETTINGS.format(compressed=sql.SQL("on" if piece.compressed else "off")))
+    try:
         for pause in (*_RETRY_SECONDS, None):
             try:
-                conn.execute(_REFRESH.format(view=sql.Literal(view)), (since, end))
+                conn.execute(
+                    _REFRESH.format(view=sql.Literal(piece.view)), (piece.start, piece.end)
+                )
                 break
             except LockNotAvailable:
                 if pause is None:
                     raise
                 time.sleep(pause)
-                done.waited += pause
+                waited += pause
+    finally:
+        if not conn.broken:  # else the error that broke it is what the caller must see
+            conn.execute(_RESET)
+    return waited
+
+
+def refresh_all(
+    conn: Connection,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    connect: Callable[[], Connection] | None = None,
+) -> Refreshed:
+    """Refresh every rollup over ``[start, end)`` on autocommit ``conn``; ``None``: unbounded.
+
+    The window is clipped to the retention boundary (views with nothing left to refresh are
+    skipped). With ``connect`` (a new autocommit connection per call), a window of weeks is
+    refreshed in ``JOBS`` pieces at once, each on its own connection.
+    """
+    done = Refreshed()
+    floor = refresh_floor(conn)
+    horizons: dict[str, datetime] = dict(
+        conn.execute(query("refresh", "compressed_before")).fetchall()
+    )
+    jobs = JOBS if connect is not None else 1
+    bounds = None
+    if jobs > 1:
+        row = conn.execute(query("refresh", "bounds")).fetchone()
+        bounds = (row[0], row[1]) if row is not None and row[0] is not None else None
+    for view in ROLLUPS:
+        since = _clipped(view, start, floor)
+        if since is not None and end is not None and since >= end:
+            continue
+        started = time.perf_counter()
+        pieces = _pieces(
+            view, since, end, compressed_before=horizons.get(view), bounds=bounds, jobs=jobs
+        )
+        if connect is None or len(pieces) == 1:
+            for piece in pieces:
+                done.waited += _refresh(conn, piece)
+        else:
+            done.waited += sum(_side_by_side(connect, pieces, jobs))
         done.seconds[view] = time.perf_counter() - started
     return done
+
+
+def connector(url: str) -> Callable[[], Connection]:
+    """``refresh_all``'s ``connect`` for the database at ``url``: a new autocommit connection."""
+
+    def connect() -> Connection:
+        return psycopg.connect(url, autocommit=True)
+
+    return connect
+
+
+def _side_by_side(
+    connect: Callable[[], Connection], pieces: list[_Piece], jobs: int
+) -> list[float]:
+    """Refresh ``pieces`` (disjoint windows of one view) on up to ``jobs`` new connections."""
+
+    def run(piece: _Piece) -> float:
+        with connect() as conn:
+            return _refresh(conn, piece)
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gridts-refresh") as pool:
+        return list(pool.map(run, pieces))

@@ -30,6 +30,7 @@ from gridts.refresh.queue import CHANNEL
 from gridts.refresh.views import refresh_all
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,11 @@ def merge(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, date
     return merged
 
 
-def drain(conn: psycopg.Connection) -> int:
+def drain(conn: psycopg.Connection, connect: Callable[[], psycopg.Connection] | None = None) -> int:
     """Refresh every queued window on autocommit ``conn``; return how many entries it took.
 
-    Returns 0 at once when another session is draining.
+    Returns 0 at once when another session is draining. ``connect`` lets long windows (a
+    migration queues every stored day) be refreshed in pieces side by side (``refresh_all``).
     """
     row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,)).fetchone()
     if not row or not row[0]:
@@ -64,7 +66,7 @@ def drain(conn: psycopg.Connection) -> int:
     try:
         while queued := conn.execute(query("refresh", "queued"), {"limit": _BATCH}).fetchall():
             for start, end in merge([(s, e) for _, s, e in queued]):
-                refresh_all(conn, start, end)
+                refresh_all(conn, start, end, connect=connect)
             conn.execute(query("refresh", "dequeue"), {"ids": [i for i, _, _ in queued]})
             done += len(queued)
         return done
