@@ -91,11 +91,16 @@ def migrate(settings: Settings, revision: str) -> None:
             click.echo(apply_policy(conn, settings.retention))
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
+        # Empty rollups (a new database, or rebuilt by a migration) start at the narrowest
+        # interval before the drain fills them; then what it refreshed is history to fit.
+        before = chunks.fit(conn, settings.chunk_interval, settings.retention)
         started = time.perf_counter()
         if drained := drain(conn, connector(url)):
             took = time.perf_counter() - started
             click.echo(f"refreshed the rollups over {drained} queued window(s) in {took:.1f} s")
-        for fitted in chunks.fit(conn, settings.chunk_interval, settings.retention):
+        after = chunks.fit(conn, settings.chunk_interval, settings.retention)
+        shown = {fitted.relation for fitted in after}
+        for fitted in [*(f for f in before if f.relation not in shown), *after]:
             click.echo(fitted.line())
 
 

@@ -155,18 +155,33 @@ def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
         assert newest[1] - newest[0] == expected
 
 
-def test_fit_leaves_a_short_history_alone(url: str) -> None:
+def test_fit_gives_a_short_history_the_narrowest_interval(url: str) -> None:
+    """Too little data to measure: nothing is merged, and every hypertable's new chunks get the
+    narrowest interval, the rollups' too (TimescaleDB starts them at ten times measures')."""
     plan = DatasetPlan(
         grids=1, regions_per_grid=1, nodes_per_region=1, start=START, span=timedelta(days=14)
     )
     asyncio.run(write_dataset(url, plan))
     with psycopg.connect(url, autocommit=True) as conn:
-        assert chunks.fit(conn, NARROWEST, None) == []
-        interval = conn.execute(
-            "SELECT time_interval FROM timescaledb_information.dimensions "
-            "WHERE hypertable_name = 'measures'"
-        ).fetchone()
-        assert interval == (NARROWEST,)
+        wide = conn.execute(_INTERVALS).fetchall()
+        assert any(interval > NARROWEST for _, interval in wide)  # the rollups', before
+        fitted = chunks.fit(conn, NARROWEST, None)
+        assert {f.relation for f in fitted} == {
+            relation for relation, interval in wide if interval > NARROWEST
+        }
+        assert all(not f.measured and f.merged == 0 for f in fitted)
+        assert {interval for _, interval in conn.execute(_INTERVALS).fetchall()} == {NARROWEST}
+
+
+# Every fitted hypertable's relation (as fit names it) and chunk interval.
+_INTERVALS = """
+SELECT CASE WHEN c.view_name IS NULL THEN format('%I.%I', d.hypertable_schema, d.hypertable_name)
+            ELSE format('%I.%I', c.view_schema, c.view_name) END, d.time_interval
+FROM timescaledb_information.dimensions d
+LEFT JOIN timescaledb_information.continuous_aggregates c
+       ON c.materialization_hypertable_name = d.hypertable_name
+WHERE d.dimension_number = 1 AND d.time_interval IS NOT NULL
+"""
 
 
 @given(

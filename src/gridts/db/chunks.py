@@ -9,9 +9,13 @@ bytes per row (51 with the best layout, against 4 in year-long chunks; ``bench/R
 ``TARGET_ROWS``, and merges the closed chunks already stored into windows of that width.
 
 ``gridts migrate`` runs it, so an operator re-fits by running ``gridts migrate`` again, e.g.
-after adding many series: new chunks then get the narrower interval at once. Nothing is fitted
-before ``MIN_HISTORY`` of data exists, because a first trickle of data says little about what
-will come. The interval never falls below ``GRIDTS_CHUNK_INTERVAL`` (the narrowest, 7 days by
+after adding many series: new chunks then get the narrower interval at once. Before
+``MIN_HISTORY`` of data exists, a first trickle says little about what will come, so new chunks
+get the narrowest interval: a later fit widens it and merges what was stored, but chunks are
+never split. A continuous aggregate's materialisation starts at ten times its source's interval
+(70 days), and a late revision refreshed into such a compressed chunk decompresses 70 days of
+every series (``bench/README.md``, "Full refresh"). ``gridts migrate`` fits before and after it
+refreshes. The interval never falls below ``GRIDTS_CHUNK_INTERVAL`` (the narrowest, 7 days by
 default), never exceeds ``LONGEST``, and leaves ``MIN_CHUNKS`` chunks inside the retention.
 """
 
@@ -48,10 +52,17 @@ class Fitted:
     interval: timedelta
     merged: int
     """Chunks merged into others."""
+    measured: bool = True
+    """False: less than ``MIN_HISTORY`` of data, so the narrowest interval."""
 
     def line(self) -> str:
         """One line for ``gridts migrate``'s output."""
         merged = f", {self.merged} chunk(s) merged" if self.merged else ""
+        if not self.measured:
+            return (
+                f"chunks: {self.relation} {self.interval.days} days (the narrowest: less than "
+                f"{MIN_HISTORY.days} days of data)"
+            )
         return (
             f"chunks: {self.relation} {self.interval.days} days "
             f"({self.rows_per_day:,.0f} rows/day){merged}"
@@ -81,6 +92,12 @@ def fit(
             {"window": MIN_HISTORY},
         ).fetchone()
         if row is None or row[1] is None or row[1] < MIN_HISTORY.days:
+            if interval > narrowest:  # a rollup's default: ten times its source's interval
+                conn.execute(
+                    "SELECT set_chunk_time_interval(%s::regclass, %s::interval)",
+                    (relation, narrowest),
+                )
+                done.append(Fitted(relation, row[0] if row else 0.0, narrowest, 0, measured=False))
             continue
         chosen = choose(row[0], narrowest, retention)
         if chosen != interval:
