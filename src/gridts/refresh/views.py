@@ -7,7 +7,7 @@ Every refresh stays after the retention boundary (``gridts.retention``): a windo
 the policy dropped would recompute its buckets from nothing and erase the rollups' history.
 
 How a refresh is run (issue 14: a full refresh of a year, 1,000 nodes, took 120-137 s; it takes
-29 s this way, ``bench/README.md``):
+29-32 s this way, ``bench/README.md``):
 
 - The part of a window that the view's compression policy has already passed is written
   straight into the columnstore (TimescaleDB's ``enable_direct_compress_on_cagg_refresh``):
