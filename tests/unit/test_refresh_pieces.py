@@ -1,0 +1,76 @@
+"""How a refresh window is cut into pieces (``gridts.refresh.views._pieces``).
+
+The pieces must cover the window exactly, none may cross the compression horizon (a piece
+written compressed lies wholly before it), and every cut must fall on a bucket boundary of every
+rollup, or a refresh would skip the buckets it cuts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridts.refresh.views import _HOUR, _pieces
+
+_T0 = datetime(2025, 1, 1, tzinfo=UTC)
+_days = st.integers(0, 400).map(lambda d: _T0 + timedelta(days=d))
+_hours = st.integers(0, 400 * 24).map(lambda h: _T0 + timedelta(hours=h))
+
+
+@given(
+    start=st.none() | _hours,
+    length=st.none() | st.integers(1, 200 * 24).map(lambda h: timedelta(hours=h)),
+    horizon=st.none() | _days,
+    bounds=st.none() | st.tuples(_days, st.integers(1, 400).map(lambda d: timedelta(days=d))),
+    jobs=st.integers(1, 4),
+)
+def test_pieces_cover_the_window_and_respect_the_horizon(
+    start: datetime | None,
+    length: timedelta | None,
+    horizon: datetime | None,
+    bounds: tuple[datetime, timedelta] | None,
+    jobs: int,
+) -> None:
+    end = None if length is None else (start or _T0) + length
+    data = None if bounds is None else (bounds[0], bounds[0] + bounds[1])
+    pieces = _pieces("series_latest", start, end, compressed_before=horizon, bounds=data, jobs=jobs)
+
+    assert pieces[0].start == start
+    assert pieces[-1].end == end
+    for before, after in itertools.pairwise(pieces):
+        assert before.end == after.start
+        assert before.end is not None
+        assert before.end - _T0 == (before.end - _T0) // _HOUR * _HOUR  # a bucket boundary
+    for piece in pieces:
+        if piece.start is not None and piece.end is not None:
+            assert piece.start < piece.end
+        if piece.compressed:
+            assert horizon is not None
+            assert piece.end is not None
+            assert piece.end <= horizon
+        elif horizon is not None and piece.end is not None:
+            assert piece.end > horizon  # everything before the horizon is written compressed
+        if horizon is not None and piece.start is not None and piece.end is not None:
+            assert not piece.start < horizon < piece.end
+    assert len(pieces) <= jobs + 1 + (horizon is not None)
+
+
+def test_a_long_window_is_split_in_halves_side_by_side() -> None:
+    start, end = _T0, _T0 + timedelta(days=20)
+    pieces = _pieces("series_1h", start, end, compressed_before=None, bounds=(start, end), jobs=2)
+    assert [(p.start, p.end, p.compressed) for p in pieces] == [
+        (start, start + timedelta(days=10), False),
+        (start + timedelta(days=10), end, False),
+    ]
+
+
+def test_without_bounds_an_unbounded_window_is_cut_only_at_the_horizon() -> None:
+    horizon = _T0 + timedelta(days=100)
+    pieces = _pieces("region_1h", None, None, compressed_before=horizon, bounds=None, jobs=2)
+    assert [(p.start, p.end, p.compressed) for p in pieces] == [
+        (None, horizon, True),
+        (horizon, None, False),
+    ]
