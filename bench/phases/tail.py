@@ -9,6 +9,11 @@ of what is slow, with evidence. So, for the preset's ``mixed_seconds`` per mode:
   watermark, which the refresher and the policies then work on);
 - the reads run one after another: over one kept-alive connection, then with
   ``Connection: close`` (a new TCP connection per request);
+- a third run keeps the connection alive while TimescaleDB's policy jobs run back to back
+  for its whole length (``CALL run_job``: the compression of ``measures`` and of the rollups,
+  the rollups' refresh policies). On their own schedules (hourly, twice a day) none ran during
+  the first two runs' seconds, so this is their worst case: each job every few seconds, while
+  the writer keeps making the day being read a partly compressed chunk again;
 - a sampler records PostgreSQL's active backends every ``SAMPLE_EVERY`` (autovacuum, TimescaleDB's
   job workers, the refresher, the writer), and ``/metrics`` is read around each mode: the
   worker's garbage collections and event-loop lag (``gridts.pauses``) and its waits for a pooled
@@ -117,6 +122,41 @@ class _Writer(threading.Thread):
                 self.statuses[response.status_code] += 1
 
 
+#: gridts' policy jobs: compression of measures and of every rollup, the rollups' refreshes.
+POLICY_JOBS = """
+SELECT job_id, proc_name || ' ' || hypertable_name
+FROM timescaledb_information.jobs
+WHERE proc_name IN ('policy_compression', 'policy_refresh_continuous_aggregate')
+  AND hypertable_schema = current_schema()
+ORDER BY job_id
+"""
+#: How the job runner shows in ``pg_stat_activity`` (the sampler names what was active by it).
+JOBS_APPLICATION = "policy job (run_job)"
+
+
+class _Jobs(threading.Thread):
+    """TimescaleDB's policy jobs of gridts, run one after another until ``stop``."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop = threading.Event()
+        self.seconds: collections.Counter[str] = collections.Counter()
+        self.runs = 0
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True, application_name=JOBS_APPLICATION) as conn:
+            jobs = conn.execute(POLICY_JOBS).fetchall()
+            while jobs and not self.stop.is_set():
+                for job, what in jobs:
+                    if self.stop.is_set():
+                        break
+                    started = time.perf_counter()
+                    conn.execute("CALL run_job(%s)", (job,))
+                    self.seconds[what] += time.perf_counter() - started
+                    self.runs += 1
+
+
 def _metrics(http: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = http.get("/metrics").text
     return {
@@ -187,7 +227,7 @@ def measure(
         "start_datetime": (end - timedelta(hours=23)).isoformat(),
         "end_datetime": end.isoformat(),
     }
-    sampler, writer = Sampler(url), _Writer(service, nodes, plan)
+    sampler, writer, jobs = Sampler(url), _Writer(service, nodes, plan), _Jobs(url)
     sampler.start()
     writer.start()
     try:
@@ -199,13 +239,31 @@ def measure(
                 )
                 after = _metrics(http)
                 _report(results, mode, latencies=latencies, slow=slow, before=before, after=after)
+            with psycopg.connect(url) as conn:  # the schedules' own runs, before ours
+                runs_after = conn.execute(JOB_RUNS).fetchone()
+            jobs.start()
+            before = _metrics(http)
+            latencies, slow = _reads(
+                service, params, keep_alive=True, sampler=sampler, seconds=seconds
+            )
+            after = _metrics(http)
+            jobs.stop.set()
+            jobs.join()
+            _report(results, "jobs", latencies=latencies, slow=slow, before=before, after=after)
     finally:
+        jobs.stop.set()
         writer.stop.set()
         sampler.stop.set()
         writer.join()
         sampler.join()
-    with psycopg.connect(url) as conn:
-        runs_after = conn.execute(JOB_RUNS).fetchone()
+    ran = ", ".join(f"{what} {took:.1f} s" for what, took in jobs.seconds.most_common())
+    results.add(
+        "tail.jobs.runs",
+        "tail: policy jobs run during the third run's reads",
+        jobs.runs,
+        "job runs",
+        note=f"seconds per job, in all: {ran or '-'}",
+    )
     job_runs = (runs_after[0] if runs_after else 0) - (runs_before[0] if runs_before else 0)
     results.add(
         "tail.background",
@@ -226,7 +284,11 @@ def _report(
     after: dict[Any, float],
 ) -> None:
     ordered = sorted(latencies)
-    label = "keep-alive" if mode == "keep_alive" else "new connection per request"
+    label = {
+        "keep_alive": "keep-alive",
+        "new_connection": "new connection per request",
+        "jobs": "keep-alive, policy jobs running",
+    }[mode]
     name = f"latest, one node, 1 d, {label}, background work running"
     results.add(
         f"tail.{mode}.p50",
