@@ -66,18 +66,24 @@ def timed_gets(
     warmup: int = 2,
     budget: float = 30.0,
 ) -> tuple[list[float], httpx.Response]:
-    """Latencies (ms) of warm ``GET path?params`` (``repeat``), and the last answer."""
-    last: httpx.Response | None = None
+    """Latencies (ms) of warm ``GET path?params`` to the last byte, and the first answer.
+
+    The first warm-up request is read whole and returned (the caller checks it). The timed ones
+    are read as they arrive and dropped, as ``curl -o /dev/null`` does: holding each 157 MB
+    answer whole made the client the slowest part of the read (``bench/README.md``, "Latest and
+    as of: one DISTINCT ON per series").
+    """
+    first = http.get(path, params=params)
+    first.raise_for_status()
 
     def get() -> None:
-        nonlocal last
-        response = http.get(path, params=params)
-        response.raise_for_status()
-        last = response
+        with http.stream("GET", path, params=params) as response:
+            response.raise_for_status()
+            for _ in response.iter_raw():
+                pass
 
-    latencies = repeat(get, repetitions, warmup=warmup, budget=budget)
-    assert last is not None
-    return latencies, last
+    latencies = repeat(get, repetitions, warmup=max(warmup - 1, 0), budget=budget)
+    return latencies, first
 
 
 def explain(
