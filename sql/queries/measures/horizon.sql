@@ -21,7 +21,7 @@ CROSS JOIN LATERAL (
                     < ((((m.timestamp_measured AT TIME ZONE %(tz)s)::date - 1)
                         + %(issued)s::time) AT TIME ZONE %(tz)s)
           END
-    ORDER BY m.timestamp_measured, m.timestamp_collected DESC
+    ORDER BY m.timestamp_measured DESC, m.timestamp_collected DESC
 ) AS h
 WHERE s.id = ANY(%(series)s::integer[])
 ORDER BY s.node_id, s.id, h.timestamp_measured

@@ -5,6 +5,10 @@
 -- series sorted all of a range's revisions at once: 2.9 M at year scale for 30 days, spilled to
 -- disk, since compressed batches ordered by lead (0009) are not ordered by target. The range on
 -- timestamp_measured gives chunk exclusion; series_id is each chunk's segment (index) key.
+-- Both sort keys descend: the primary key walked backwards. TimescaleDB's SkipScan (an
+-- uncompressed chunk without statistics) takes the first row of each target in index order;
+-- with the target ascending and the collection time descending it skipped forward under the
+-- sort and kept the oldest revision (2.28.3; tests/api/test_measures.py).
 SELECT s.node_id, n.name, s.id, s.kind, s.subtype, k.unit,
        l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
        quality_name(l.quality)
@@ -20,7 +24,7 @@ CROSS JOIN LATERAL (
       AND m.timestamp_measured <= %(end)s::timestamptz
       AND (%(collected)s::timestamptz IS NULL
            OR m.timestamp_collected <= %(collected)s::timestamptz)
-    ORDER BY m.timestamp_measured, m.timestamp_collected DESC
+    ORDER BY m.timestamp_measured DESC, m.timestamp_collected DESC
 ) AS l
 WHERE s.id = ANY(%(series)s::integer[])
 ORDER BY s.node_id, s.id, l.timestamp_measured

@@ -15,7 +15,7 @@ CROSS JOIN LATERAL (
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured < %(until)s::timestamptz
       AND m.timestamp_collected <= %(collected)s::timestamptz
-    ORDER BY m.timestamp_measured, m.timestamp_collected DESC
+    ORDER BY m.timestamp_measured DESC, m.timestamp_collected DESC
 ) AS l
 WHERE s.id = ANY(%(series)s::integer[])
   AND l.quality <= %(max_quality)s::smallint
