@@ -8,7 +8,8 @@
 -- Both sort keys descend: the primary key walked backwards. TimescaleDB's SkipScan (an
 -- uncompressed chunk without statistics) takes the first row of each target in index order;
 -- with the target ascending and the collection time descending it skipped forward under the
--- sort and kept the oldest revision (2.28.3; tests/api/test_measures.py).
+-- sort and kept the oldest revision (2.28.3: timescale/timescaledb#10447, fixed for 2.29;
+-- tests/api/test_measures.py reproduces it).
 SELECT s.node_id, n.name, s.id, s.kind, s.subtype, k.unit,
        l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
        quality_name(l.quality)
