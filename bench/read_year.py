@@ -143,13 +143,14 @@ def plans(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for name, case in measures:
             params = {
-                "nodes": _nodes(conn, case),
+                "series": _nodes(conn, case),  # a node's default series has the node's id
                 "start": case.start,
                 "end": case.end,
                 "collected": case.collected,
                 "limit": LIMIT,
             }
-            _print_plan(conn, name, query("measures", "latest"), params)
+            latest = query("measures", "latest").format(known=query("measures", "known_at"))
+            _print_plan(conn, name, latest, params)
         envelope = query("rollups", "envelope")
         nodes_field = sql.SQL("rows.nodes")
         year, region_day = cases[3], cases[5]

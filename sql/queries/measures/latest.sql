@@ -1,10 +1,15 @@
--- The latest revision of every target of the selected series in [start, end], optionally as
--- known at %(collected)s. One DISTINCT ON per series (LATERAL), taken in the answer's order
--- (node, series): each sorts only its own series' revisions, in memory, and the answer needs
--- no sort of its own beyond an incremental one within each node. One DISTINCT ON over every
--- series sorted all of a range's revisions at once: 2.9 M at year scale for 30 days, spilled to
--- disk, since compressed batches ordered by lead (0009) are not ordered by target. The range on
--- timestamp_measured gives chunk exclusion; series_id is each chunk's segment (index) key.
+-- The latest revision of every target of the selected series in [start, end] among the
+-- revisions a condition on m admits (filled in by the caller): every revision or those
+-- collected by a time (known_at.sql), or those collected far enough ahead of their target
+-- (known_ahead.sql, the horizon reads).
+--
+-- One DISTINCT ON per series (LATERAL), taken in the answer's order (node, series): each sorts
+-- only its own series' revisions, in memory, and the answer needs no sort of its own beyond an
+-- incremental one within each node. One DISTINCT ON over every series sorted all of a range's
+-- revisions at once: 2.9 M at year scale for 30 days, spilled to disk, since compressed batches
+-- ordered by lead (0009) are not ordered by target. The range on timestamp_measured gives chunk
+-- exclusion; series_id is each chunk's segment (index) key.
+--
 -- Both sort keys descend: the primary key walked backwards. TimescaleDB's SkipScan (an
 -- uncompressed chunk without statistics) takes the first row of each target in index order;
 -- with the target ascending and the collection time descending it skipped forward under the
@@ -23,8 +28,7 @@ CROSS JOIN LATERAL (
     WHERE m.series_id = s.id
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured <= %(end)s::timestamptz
-      AND (%(collected)s::timestamptz IS NULL
-           OR m.timestamp_collected <= %(collected)s::timestamptz)
+      AND {known}
     ORDER BY m.timestamp_measured DESC, m.timestamp_collected DESC
 ) AS l
 WHERE s.id = ANY(%(series)s::integer[])

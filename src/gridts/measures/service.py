@@ -33,7 +33,8 @@ async def latest(
     if not series:
         return []
     params = {"series": series, "start": filters.start, "end": filters.end, "collected": collected}
-    return await fetch_rows(conn, query("measures", "latest"), params, limit, Measure, stream=True)
+    statement = query("measures", "latest").format(known=query("measures", "known_at"))
+    return await fetch_rows(conn, statement, params, limit, Measure, stream=True)
 
 
 async def revisions(
@@ -74,4 +75,5 @@ async def horizon(
         "issued": cutoff.issued_before,
         "tz": cutoff.timezone,
     }
-    return await fetch_rows(conn, query("measures", "horizon"), params, limit, Measure, stream=True)
+    statement = query("measures", "latest").format(known=query("measures", "known_ahead"))
+    return await fetch_rows(conn, statement, params, limit, Measure, stream=True)
