@@ -131,7 +131,8 @@ def test_latest_is_the_newest_revision_when_the_planner_skips_along_the_primary_
     of the cutoff), whatever order the query sorts in afterwards. (With ``ORDER BY
     timestamp_measured, timestamp_collected DESC`` per series, TimescaleDB 2.28 skipped forward
     along the key under the sort and kept the oldest revision: caught by the upgrade test, not by
-    the smaller random histories.)
+    the smaller random histories. The queries sort that way again, and gridts' sessions turn
+    SkipScan off, ``gridts.db.pool``: with it on, this test fails.)
     """
     made = make_hierarchy(conn, {"G": {"R": [(node, node_name(node)) for node in (1, 2, 3)]}})
     start = datetime(2025, 3, 1, tzinfo=UTC)

@@ -1,8 +1,9 @@
 -- The latest revision known at %(collected)s of every target of the chosen series in
 -- [start, until), from measures: one DISTINCT ON per series (LATERAL), as in
--- measures/latest.sql, so each sorts only its own revisions in memory. Usable values only, as
--- in latest.sql (filtered after the latest is chosen: a target whose latest known revision is
--- missing has no value, whatever came before). Values are stored as integers of the kind's
+-- measures/latest.sql, so each sorts only its own revisions in memory (correct only with
+-- SkipScan off, as gridts' sessions have it: see there). Usable values only, as in latest.sql
+-- (filtered after the latest is chosen: a target whose latest known revision is missing has no
+-- value, whatever came before). Values are stored as integers of the kind's
 -- smallest unit (migration 0010).
 SELECT s.id AS series_id, l.target, l.value::float8 / k.scale AS value, l.quality
 FROM series s
@@ -15,7 +16,7 @@ CROSS JOIN LATERAL (
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured < %(until)s::timestamptz
       AND m.timestamp_collected <= %(collected)s::timestamptz
-    ORDER BY m.timestamp_measured DESC, m.timestamp_collected DESC
+    ORDER BY m.timestamp_measured, m.timestamp_collected DESC
 ) AS l
 WHERE s.id = ANY(%(series)s::integer[])
   AND l.quality <= %(max_quality)s::smallint

@@ -3,6 +3,12 @@
 Each connection gets the statement timeout from the settings and keeps synchronous commit on, so
 a 2xx for a write means the rows are durable. Sessions run in UTC, so timestamps read back are
 UTC datetimes whatever the server's TimeZone, and answers show them with ``Z``.
+
+TimescaleDB's SkipScan is off in these sessions. In 2.28 it can return the wrong row of a
+``DISTINCT ON (a) ORDER BY a, b DESC`` over an uncompressed chunk without statistics: it skipped
+forward along the primary key and kept each target's oldest revision (timescale/timescaledb#10447,
+fixed for 2.29). That is the shape of every latest read (``sql/queries/measures/latest.sql``), and
+no gridts query gains from SkipScan: a target has a handful of revisions, not thousands.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ def create_pool(
         check=AsyncConnectionPool.check_connection,
         kwargs={
             "options": (
-                f"-c statement_timeout={timeout_ms} -c synchronous_commit=on -c TimeZone=UTC"
+                f"-c statement_timeout={timeout_ms} -c synchronous_commit=on -c TimeZone=UTC "
+                "-c timescaledb.enable_skipscan=off"
             ),
             "application_name": application_name,
         },
