@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 
     from gridts.reads.filters import Filters
 
-_FINAL = {
-    Final.LATEST: sql.SQL("last(m.value, m.timestamp_collected)"),
+#: When the revision that is the final was collected, over a (series, target) window.
+_FINAL_AT = {
+    Final.LATEST: sql.SQL("max(m.timestamp_collected)"),
     Final.AT_TARGET: sql.SQL(
-        "first(m.value, m.timestamp_collected) "
-        "FILTER (WHERE m.timestamp_collected >= m.timestamp_measured)"
+        "min(m.timestamp_collected) FILTER (WHERE m.timestamp_collected >= m.timestamp_measured)"
     ),
 }
 
@@ -67,10 +67,12 @@ async def accuracy(
     )
 
 
-_FORECAST = sql.SQL(
-    "last(m.value, m.timestamp_collected) "
-    "FILTER (WHERE m.timestamp_collected <= m.timestamp_measured - (%(leads)s::interval[])[{}])"
+#: When the forecast at a lead (a slot of ``%(leads)s``) was collected, over the same window.
+_FORECAST_AT = sql.SQL(
+    "max(m.timestamp_collected) FILTER (WHERE m.timestamp_collected "
+    "<= m.timestamp_measured - (%(leads)s::interval[])[{slot}]) OVER series_target AS {name}"
 )
+_FORECAST = sql.SQL("max(value) FILTER (WHERE timestamp_collected = {name})")
 _FORECAST_SUM = sql.SQL("sum(k.forecasts[{}])")
 
 
@@ -84,10 +86,15 @@ def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Com
     the groups' text columns as sort keys, 160-165 ms with a group number instead.
     """
     slots = [sql.Literal(slot) for slot in range(1, leads + 1)]
+    names = [sql.Identifier(f"at_{slot}") for slot in range(1, leads + 1)]
     return query("accuracy", "stats").format(
         members=series_members(level),
-        final=_FINAL[final],
-        forecasts=sql.SQL(", ").join(_FORECAST.format(slot) for slot in slots),
+        final_at=_FINAL_AT[final],
+        forecasts_at=sql.SQL(", ").join(
+            _FORECAST_AT.format(slot=slot, name=name)
+            for slot, name in zip(slots, names, strict=True)
+        ),
+        forecasts=sql.SQL(", ").join(_FORECAST.format(name=name) for name in names),
         forecast_sums=sql.SQL(", ").join(_FORECAST_SUM.format(slot) for slot in slots),
         forecast_counts=sql.SQL(", ").join(
             sql.SQL("count(k.forecasts[{}])").format(slot) for slot in slots
