@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.refresh.views import _HOUR, _pieces
+from gridts.refresh.views import _HOUR, _UNIX, _pieces
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _days = st.integers(0, 400).map(lambda d: _T0 + timedelta(days=d))
@@ -26,17 +26,27 @@ _hours = st.integers(0, 400 * 24).map(lambda h: _T0 + timedelta(hours=h))
     horizon=st.none() | _days,
     bounds=st.none() | st.tuples(_days, st.integers(1, 400).map(lambda d: timedelta(days=d))),
     jobs=st.integers(1, 4),
+    chunk=st.none() | st.sampled_from([timedelta(days=7), timedelta(days=1), timedelta(hours=5)]),
 )
-def test_pieces_cover_the_window_and_respect_the_horizon(
+def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hypothesis' draws
     start: datetime | None,
     length: timedelta | None,
     horizon: datetime | None,
     bounds: tuple[datetime, timedelta] | None,
     jobs: int,
+    chunk: timedelta | None,
 ) -> None:
     end = None if length is None else (start or _T0) + length
     data = None if bounds is None else (bounds[0], bounds[0] + bounds[1])
-    pieces = _pieces("series_latest", start, end, compressed_before=horizon, bounds=data, jobs=jobs)
+    pieces = _pieces(
+        "series_latest",
+        start,
+        end,
+        compressed_before=horizon,
+        bounds=data,
+        jobs=jobs,
+        chunk=chunk,
+    )
 
     assert pieces[0].start == start
     assert pieces[-1].end == end
@@ -55,7 +65,13 @@ def test_pieces_cover_the_window_and_respect_the_horizon(
             assert piece.end > horizon  # everything before the horizon is written compressed
         if horizon is not None and piece.start is not None and piece.end is not None:
             assert not piece.start < horizon < piece.end
-    assert len(pieces) <= jobs + 1 + (horizon is not None)
+    if chunk is None or jobs == 1 or data is None:
+        assert len(pieces) <= jobs + 1 + (horizon is not None)
+    else:  # cut at the chunks' boundaries (aligned on the Unix epoch) and nowhere else
+        for before in pieces[:-1]:
+            assert before.end is not None
+            assert before.end == horizon or (before.end - _UNIX) % chunk == timedelta(0)
+            assert before.end == horizon or data[0] < before.end < data[1]
 
 
 def test_a_long_window_is_split_in_halves_side_by_side() -> None:
@@ -65,6 +81,16 @@ def test_a_long_window_is_split_in_halves_side_by_side() -> None:
         (start, start + timedelta(days=10), False),
         (start + timedelta(days=10), end, False),
     ]
+
+
+def test_the_aggregate_over_measures_is_cut_at_its_chunks() -> None:
+    start, end = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 20, tzinfo=UTC)
+    week = timedelta(days=7)  # chunks from Thursday 1970-01-01: 2025-01-02 and 2025-01-09, ...
+    pieces = _pieces(
+        "series_latest", start, end, compressed_before=None, bounds=(start, end), jobs=2, chunk=week
+    )
+    thursdays = [datetime(2025, 1, 2, tzinfo=UTC) + week * i for i in range(3)]
+    assert [(p.start, p.end) for p in pieces] == list(itertools.pairwise([start, *thursdays, end]))
 
 
 def test_without_bounds_an_unbounded_window_is_cut_only_at_the_horizon() -> None:
