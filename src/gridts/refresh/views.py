@@ -82,9 +82,9 @@ _RESET = (
     "RESET timescaledb.enable_chunkwise_aggregation; RESET enable_hashagg; "
     "RESET timescaledb.enable_direct_compress_on_cagg_refresh"
 )
-#: Pieces refreshed side by side when the caller can open connections: one per core here.
+#: Workers refreshing pieces side by side when the caller can open connections: one per core.
 JOBS = 2
-#: A window is split only if each piece would hold at least this many days.
+#: A window cut in ``JOBS`` parts is split only if each would hold at least this many days.
 _MIN_PIECE = timedelta(days=1)
 
 # A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
