@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.refresh.views import _HOUR, _UNIX, _pieces
+from gridts.refresh.views import _HOUR, _MAX_PIECES, _UNIX, _pieces
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _days = st.integers(0, 400).map(lambda d: _T0 + timedelta(days=d))
@@ -27,6 +27,7 @@ _hours = st.integers(0, 400 * 24).map(lambda h: _T0 + timedelta(hours=h))
     bounds=st.none() | st.tuples(_days, st.integers(1, 400).map(lambda d: timedelta(days=d))),
     jobs=st.integers(1, 4),
     chunk=st.none() | st.sampled_from([timedelta(days=7), timedelta(days=1), timedelta(hours=5)]),
+    per_piece=st.integers(1, 5),
 )
 def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hypothesis' draws
     start: datetime | None,
@@ -35,6 +36,7 @@ def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hyp
     bounds: tuple[datetime, timedelta] | None,
     jobs: int,
     chunk: timedelta | None,
+    per_piece: int,
 ) -> None:
     end = None if length is None else (start or _T0) + length
     data = None if bounds is None else (bounds[0], bounds[0] + bounds[1])
@@ -46,6 +48,7 @@ def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hyp
         bounds=data,
         jobs=jobs,
         chunk=chunk,
+        per_piece=per_piece,
     )
 
     assert pieces[0].start == start
@@ -68,6 +71,7 @@ def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hyp
     if chunk is None or jobs == 1 or data is None:
         assert len(pieces) <= jobs + 1 + (horizon is not None)
     else:  # cut at the chunks' boundaries (aligned on the Unix epoch) and nowhere else
+        assert len(pieces) <= _MAX_PIECES + 2 + (horizon is not None)
         for before in pieces[:-1]:
             assert before.end is not None
             assert before.end == horizon or (before.end - _UNIX) % chunk == timedelta(0)
@@ -91,6 +95,18 @@ def test_the_aggregate_over_measures_is_cut_at_its_chunks() -> None:
     )
     thursdays = [datetime(2025, 1, 2, tzinfo=UTC) + week * i for i in range(3)]
     assert [(p.start, p.end) for p in pieces] == list(itertools.pairwise([start, *thursdays, end]))
+
+
+def test_a_long_sparse_history_is_cut_every_few_chunks() -> None:
+    start, end = datetime(2018, 1, 1, tzinfo=UTC), datetime(2025, 9, 1, tzinfo=UTC)
+    week = timedelta(days=7)
+    pieces = _pieces(
+        "series_latest", start, end, compressed_before=None, bounds=(start, end), jobs=2, chunk=week
+    )
+    assert len(pieces) <= _MAX_PIECES + 1
+    widths = {p.end - p.start for p in pieces[1:-1] if p.start and p.end}
+    assert len(widths) == 1
+    assert widths.pop() % week == timedelta(0)
 
 
 def test_without_bounds_an_unbounded_window_is_cut_only_at_the_horizon() -> None:

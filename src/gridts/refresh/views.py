@@ -28,7 +28,8 @@ How a refresh is run (issue 14: a full refresh of a year, 1,000 nodes, took 120-
   7-day chunks): each piece reads one raw chunk and writes one chunk of the aggregate, once.
   Over 60 days of 1,000 nodes that took 1.71-1.93 s against 2.98-3.26 s in two halves (pieces
   of 7 days not aligned on the chunks: 2.78-2.95 s; of a day: 6.97 s), and a year 10.1 s
-  against 17.8-20.2 s. The views above it stay
+  against 17.8-20.2 s. Where chunks hold few rows (a few series over years), a piece takes
+  several chunks: each call has a fixed cost (``_PIECE_ROWS``). The views above it stay
   in two halves: each of their calls costs more the more of them there are (``grid_1h`` in nine
   pieces: 1.3 s against 0.15 s).
 """
@@ -86,6 +87,12 @@ _RESET = (
 JOBS = 2
 #: A window cut in ``JOBS`` parts is split only if each would hold at least this many days.
 _MIN_PIECE = timedelta(days=1)
+#: Revisions a piece of ``series_latest`` should hold at least: each refresh call has a fixed
+#: cost (~8 ms), which a few series' years in 7-day chunks (400 of them) would pay 400 times.
+#: Counted in one chunk of the window, up to this many (``refresh/sample.sql``).
+_PIECE_ROWS = 200_000
+#: And at most this many pieces, whatever the count said.
+_MAX_PIECES = 64
 
 # A refresh policy (TimescaleDB's background job) may be refreshing the same view; TimescaleDB
 # then refuses a second refresh with LockNotAvailable instead of waiting. Waiting for it and
@@ -148,11 +155,13 @@ def _pieces(
     bounds: tuple[datetime, datetime] | None,
     jobs: int,
     chunk: timedelta | None = None,
+    per_piece: int = 1,
 ) -> list[_Piece]:
     """``[start, end)`` as pieces: split at the compression horizon, then for ``jobs`` workers.
 
-    With ``chunk`` (the view's chunk interval, a whole number of hours) the window is cut at
-    every chunk boundary, else into ``jobs`` day-aligned parts. ``bounds`` (the days holding
+    With ``chunk`` (the view's chunk interval, a whole number of hours) the window is cut on
+    chunk boundaries, every ``per_piece`` chunks (more if that would make over ``_MAX_PIECES``
+    pieces); else into ``jobs`` day-aligned parts. ``bounds`` (the days holding
     raw data) stand in for an unbounded side when splitting; a piece at either end stays
     unbounded, so nothing outside ``bounds`` is left out.
     """
@@ -167,10 +176,13 @@ def _pieces(
         lo = max(start, bounds[0]) if start is not None else bounds[0]
         hi = min(end, bounds[1]) if end is not None else bounds[1]
         if chunk is not None and chunk % _HOUR == timedelta(0) and chunk > timedelta(0):
-            edge = _UNIX + ((lo - _UNIX) // chunk + 1) * chunk
+            first = _UNIX + ((lo - _UNIX) // chunk + 1) * chunk
+            chunks = max(0, -(-(hi - first) // chunk))
+            step = chunk * max(per_piece, -(-chunks // _MAX_PIECES))
+            edge = first
             while edge < hi:
                 cuts.append(edge)
-                edge += chunk
+                edge += step
         else:
             days = (hi - lo) // _DAY
             if days * _DAY >= _MIN_PIECE * jobs:
@@ -242,6 +254,7 @@ def refresh_all(
         bounds = (row[0], row[1]) if row is not None and row[0] is not None else None
         interval = conn.execute(query("refresh", "chunk_interval"), {"view": _ON_RAW}).fetchone()
         chunk = interval[0] if interval is not None else None
+    per_piece = _chunks_per_piece(conn, chunk, bounds, start, end)
     for view in ROLLUPS:
         since = _clipped(view, start, floor)
         if since is not None and end is not None and since >= end:
@@ -255,6 +268,7 @@ def refresh_all(
             bounds=bounds,
             jobs=jobs,
             chunk=chunk if view == _ON_RAW else None,
+            per_piece=per_piece,
         )
         if connect is None or len(pieces) == 1:
             for piece in pieces:
@@ -263,6 +277,32 @@ def refresh_all(
             done.waited += sum(_side_by_side(connect, pieces, jobs))
         done.seconds[view] = time.perf_counter() - started
     return done
+
+
+def _chunks_per_piece(
+    conn: Connection,
+    chunk: timedelta | None,
+    bounds: tuple[datetime, datetime] | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> int:
+    """Chunks of ``series_latest`` per piece, so that a piece holds ``_PIECE_ROWS`` revisions.
+
+    Counts the revisions of the chunk in the middle of the window (up to ``_PIECE_ROWS``); only
+    when the window spans several chunks, so a late revision's day costs no count.
+    """
+    if chunk is None or bounds is None or chunk <= timedelta(0):
+        return 1
+    lo = max(start, bounds[0]) if start is not None else bounds[0]
+    hi = min(end, bounds[1]) if end is not None else bounds[1]
+    if hi - lo <= chunk:
+        return 1
+    middle = _UNIX + ((lo + (hi - lo) / 2 - _UNIX) // chunk) * chunk
+    row = conn.execute(
+        query("refresh", "sample"), {"start": middle, "end": middle + chunk, "cap": _PIECE_ROWS}
+    ).fetchone()
+    counted = row[0] if row is not None else 0
+    return max(1, -(-_PIECE_ROWS // max(counted, 1)))
 
 
 def connector(url: str) -> Callable[[], Connection]:
