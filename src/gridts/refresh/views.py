@@ -172,9 +172,9 @@ def _pieces(
         and (end is None or compressed_before < end)
     ):
         cuts.append(compressed_before)
-    if jobs > 1 and bounds is not None:
-        lo = max(start, bounds[0]) if start is not None else bounds[0]
-        hi = min(end, bounds[1]) if end is not None else bounds[1]
+    span = _span(start, end, bounds)
+    if jobs > 1 and span is not None:
+        lo, hi = span
         if chunk is not None and chunk % _HOUR == timedelta(0) and chunk > timedelta(0):
             first = _UNIX + ((lo - _UNIX) // chunk + 1) * chunk
             chunks = max(0, -(-(hi - first) // chunk))
@@ -248,13 +248,13 @@ def refresh_all(
     )
     jobs = JOBS if connect is not None else 1
     bounds = None
-    chunk: timedelta | None = None
+    chunk, per_piece = None, 1
     if jobs > 1:
         row = conn.execute(query("refresh", "bounds")).fetchone()
         bounds = (row[0], row[1]) if row is not None and row[0] is not None else None
-        interval = conn.execute(query("refresh", "chunk_interval"), {"view": _ON_RAW}).fetchone()
-        chunk = interval[0] if interval is not None else None
-    per_piece = _chunks_per_piece(conn, chunk, bounds, start, end)
+        span = _span(start, end, bounds)
+        if span is not None and span[1] - span[0] >= _MIN_PIECE * jobs:  # not a late day's
+            chunk, per_piece = _chunking(conn, span)
     for view in ROLLUPS:
         since = _clipped(view, start, floor)
         if since is not None and end is not None and since >= end:
@@ -279,30 +279,34 @@ def refresh_all(
     return done
 
 
-def _chunks_per_piece(
-    conn: Connection,
-    chunk: timedelta | None,
-    bounds: tuple[datetime, datetime] | None,
-    start: datetime | None,
-    end: datetime | None,
-) -> int:
-    """Chunks of ``series_latest`` per piece, so that a piece holds ``_PIECE_ROWS`` revisions.
-
-    Counts the revisions of the chunk in the middle of the window (up to ``_PIECE_ROWS``); only
-    when the window spans several chunks, so a late revision's day costs no count.
-    """
-    if chunk is None or bounds is None or chunk <= timedelta(0):
-        return 1
+def _span(
+    start: datetime | None, end: datetime | None, bounds: tuple[datetime, datetime] | None
+) -> tuple[datetime, datetime] | None:
+    """The part of ``[start, end)`` that holds raw data (``bounds``), None if unknown."""
+    if bounds is None:
+        return None
     lo = max(start, bounds[0]) if start is not None else bounds[0]
     hi = min(end, bounds[1]) if end is not None else bounds[1]
-    if hi - lo <= chunk:
-        return 1
+    return lo, hi
+
+
+def _chunking(conn: Connection, span: tuple[datetime, datetime]) -> tuple[timedelta | None, int]:
+    """``series_latest``'s chunk interval, and how many chunks a piece of ``span`` takes.
+
+    A piece should hold ``_PIECE_ROWS`` revisions: they are counted (up to that many) in the
+    chunk in the middle of the span.
+    """
+    row = conn.execute(query("refresh", "chunk_interval"), {"view": _ON_RAW}).fetchone()
+    chunk: timedelta | None = row[0] if row is not None else None
+    if chunk is None or chunk <= timedelta(0):
+        return None, 1
+    lo, hi = span
     middle = _UNIX + ((lo + (hi - lo) / 2 - _UNIX) // chunk) * chunk
-    row = conn.execute(
+    counted = conn.execute(
         query("refresh", "sample"), {"start": middle, "end": middle + chunk, "cap": _PIECE_ROWS}
     ).fetchone()
-    counted = row[0] if row is not None else 0
-    return max(1, -(-_PIECE_ROWS // max(counted, 1)))
+    rows = counted[0] if counted is not None else 0
+    return chunk, max(1, -(-_PIECE_ROWS // max(rows, 1)))
 
 
 def connector(url: str) -> Callable[[], Connection]:
