@@ -82,8 +82,9 @@ def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Com
     Each lead is an aggregate of its own (a slot of the arrays), so the revisions are grouped
     once per (series, target) whatever the number of leads; the leads' values are parameters.
     Measured at year scale (``bench/accuracy_year.py``, one region, four leads): a cross join
-    with the leads, grouped per (series, target, lead), took 422-427 ms; this 230-273 ms with
-    the groups' text columns as sort keys, 160-165 ms with a group number instead.
+    with the leads, grouped per (series, target, lead), took 422-427 ms; one ``last()`` per lead
+    230-273 ms; with a group number as the sort key 143-168 ms; with the windows (now) 112-132
+    ms (over HTTP; ``docs/query-plans.md``).
     """
     slots = [sql.Literal(slot) for slot in range(1, leads + 1)]
     names = [sql.Identifier(f"at_{slot}") for slot in range(1, leads + 1)]
