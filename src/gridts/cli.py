@@ -91,8 +91,9 @@ def migrate(settings: Settings, revision: str) -> None:
             click.echo(apply_policy(conn, settings.retention))
         except RetentionError as error:
             raise click.ClickException(str(error)) from None
-        # Empty rollups (a new database, or rebuilt by a migration) start at the narrowest
-        # interval before the drain fills them; then what it refreshed is history to fit.
+        # Empty rollups (a new database, or rebuilt by a migration) get the interval for the
+        # targets a day of measures holds before the drain fills them (the narrowest while
+        # measures is short too); then what it refreshed is history to fit.
         before = chunks.fit(conn, settings.chunk_interval, settings.retention)
         started = time.perf_counter()
         if drained := drain(conn, connector(url)):

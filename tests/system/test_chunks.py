@@ -173,6 +173,52 @@ def test_fit_gives_a_short_history_the_narrowest_interval(url: str) -> None:
         assert {interval for _, interval in conn.execute(_INTERVALS).fetchall()} == {NARROWEST}
 
 
+def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database whose measures hold weeks while its rollups are still empty (a new one being
+    migrated): each rollup's first chunks get the interval for the targets a day of measures
+    holds, not the narrowest, so the refresh fills chunks that need no merging afterwards."""
+    monkeypatch.setattr(chunks, "TARGET_ROWS", 2_000)
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=2,
+        revisions=2,
+        start=START,
+        span=chunks.MIN_HISTORY + timedelta(days=7),
+        values="realistic",
+    )
+    asyncio.run(write_dataset(url, plan))
+    series = plan.grids * plan.regions_per_grid * plan.nodes_per_region
+    targets_per_day = series * timedelta(days=1) / plan.resolution
+    expected = chunks.choose(targets_per_day, NARROWEST, None)
+    assert expected > NARROWEST  # the test means something only if the two differ
+    with psycopg.connect(url, autocommit=True) as conn:
+        fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
+        assert not fitted["public.measures"].expected
+        for view in ROLLUPS:
+            rollup = fitted[f"public.{view}"]
+            assert rollup.expected, rollup
+            assert rollup.rows_per_day == pytest.approx(targets_per_day)
+            assert rollup.interval == expected
+        intervals = dict(conn.execute(_INTERVALS).fetchall())
+        assert {view: intervals[f"public.{view}"] for view in ROLLUPS} == dict.fromkeys(
+            ROLLUPS, expected
+        )
+        refresh_all(conn)
+        # Measured once filled: series_latest and series_1h hold one row per target, as
+        # expected, so nothing is merged; the sparser ones may widen.
+        refitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
+        for view in ("series_latest", "series_1h"):
+            rollup = refitted[f"public.{view}"]
+            assert rollup.measured
+            assert not rollup.expected
+            assert (rollup.interval, rollup.merged) == (expected, 0), rollup
+        for view in ("region_1h", "grid_1h"):
+            assert refitted[f"public.{view}"].interval >= expected
+
+
 # Every fitted hypertable's relation (as fit names it) and chunk interval.
 _INTERVALS = """
 SELECT CASE WHEN c.view_name IS NULL THEN format('%I.%I', d.hypertable_schema, d.hypertable_name)
