@@ -179,7 +179,7 @@ def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
     """A database whose measures hold weeks while its rollups are still empty (a new one being
     migrated): each rollup's first chunks get the interval for the targets a day of measures
     holds, not the narrowest, so the refresh fills chunks that need no merging afterwards."""
-    monkeypatch.setattr(chunks, "TARGET_ROWS", 2_000)
+    monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", 2_000)
     plan = DatasetPlan(
         grids=1,
         regions_per_grid=2,
@@ -192,7 +192,7 @@ def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
     asyncio.run(write_dataset(url, plan))
     series = plan.grids * plan.regions_per_grid * plan.nodes_per_region
     targets_per_day = series * timedelta(days=1) / plan.resolution
-    expected = chunks.choose(targets_per_day, NARROWEST, None)
+    expected = chunks.choose(targets_per_day, NARROWEST, None, chunks.ROLLUP_TARGET_ROWS)
     assert expected > NARROWEST  # the test means something only if the two differ
     with psycopg.connect(url, autocommit=True) as conn:
         fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
@@ -234,14 +234,16 @@ WHERE d.dimension_number = 1 AND d.time_interval IS NOT NULL
     rows_per_day=st.floats(0, 1e8, allow_nan=False),
     narrowest=st.integers(1, 30).map(lambda d: timedelta(days=d)),
     retention=st.none() | st.integers(1, 3000).map(lambda d: timedelta(days=d)),
+    target=st.none() | st.sampled_from([chunks.ROLLUP_TARGET_ROWS]) | st.integers(1, 10**7),
 )
 def test_the_interval_holds_the_target_rows_within_its_bounds(
-    rows_per_day: float, narrowest: timedelta, retention: timedelta | None
+    rows_per_day: float, narrowest: timedelta, retention: timedelta | None, target: int | None
 ) -> None:
-    chosen = chunks.choose(rows_per_day, narrowest, retention)
+    chosen = chunks.choose(rows_per_day, narrowest, retention, target)
     widest = chunks.LONGEST if retention is None else min(chunks.LONGEST, retention / MIN_CHUNKS)
     assert chosen >= narrowest
     assert chosen <= max(narrowest, widest)
     unclamped = narrowest < chosen < widest
     if unclamped:
-        assert abs(chosen.days * rows_per_day - chunks.TARGET_ROWS) <= rows_per_day / 2 + 1e-6
+        rows = target or chunks.TARGET_ROWS
+        assert abs(chosen.days * rows_per_day - rows) <= rows_per_day / 2 + 1e-6

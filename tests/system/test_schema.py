@@ -97,6 +97,23 @@ def test_catalog_shows_hypertable_compression_and_realtime_rollups(
         "region_1h": "series_1h",
         "grid_1h": "region_1h",
     }
+    # Each materialisation is indexed on what its reads and refreshes filter by: the entity and
+    # the bucket, and the bucket alone (0012 dropped region_1h's and grid_1h's kind and subtype
+    # indexes, which every row written paid for).
+    indexed = conn.execute(
+        "SELECT c.view_name, array_agg(a.attname::text ORDER BY a.attname) "
+        "FROM timescaledb_information.continuous_aggregates c "
+        "JOIN pg_index i ON i.indrelid = format('%I.%I', c.materialization_hypertable_schema, "
+        "c.materialization_hypertable_name)::regclass "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        "GROUP BY 1"
+    ).fetchall()
+    assert dict(indexed) == {
+        "series_latest": ["series_id", "target"],
+        "series_1h": ["bucket", "series_id"],
+        "region_1h": ["bucket", "region_id"],
+        "grid_1h": ["bucket", "grid_id"],
+    }
 
 
 def _hierarchy(conn: psycopg.Connection) -> tuple[int, int, int]:
