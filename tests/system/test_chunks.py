@@ -173,13 +173,26 @@ def test_fit_gives_a_short_history_the_narrowest_interval(url: str) -> None:
         assert {interval for _, interval in conn.execute(_INTERVALS).fetchall()} == {NARROWEST}
 
 
+@pytest.mark.parametrize(
+    ("late_rows", "chunk_rows"),
+    [
+        # 4 series x 4,000-row batches: a late day could decompress more than 2,000 rows, so
+        # the rollups' chunks hold 2,000 rows.
+        (2_000, 2_000),
+        # ... but never more than 50,000, whatever the chunk: chunks hold TARGET_ROWS.
+        (50_000, 5_000),
+    ],
+)
 def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
-    url: str, monkeypatch: pytest.MonkeyPatch
+    url: str, monkeypatch: pytest.MonkeyPatch, late_rows: int, chunk_rows: int
 ) -> None:
     """A database whose measures hold weeks while its rollups are still empty (a new one being
     migrated): each rollup's first chunks get the interval for the targets a day of measures
-    holds, not the narrowest, so the refresh fills chunks that need no merging afterwards."""
-    monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", 2_000)
+    holds, not the narrowest, so the refresh fills chunks that need no merging afterwards.
+    Their rows are fewer when a late revision's refresh could otherwise decompress more than
+    ``ROLLUP_TARGET_ROWS``."""
+    monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
+    monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", late_rows)
     plan = DatasetPlan(
         grids=1,
         regions_per_grid=2,
@@ -192,7 +205,7 @@ def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
     asyncio.run(write_dataset(url, plan))
     series = plan.grids * plan.regions_per_grid * plan.nodes_per_region
     targets_per_day = series * timedelta(days=1) / plan.resolution
-    expected = chunks.choose(targets_per_day, NARROWEST, None, chunks.ROLLUP_TARGET_ROWS)
+    expected = chunks.choose(targets_per_day, NARROWEST, None, chunk_rows)
     assert expected > NARROWEST  # the test means something only if the two differ
     with psycopg.connect(url, autocommit=True) as conn:
         fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
