@@ -51,8 +51,8 @@ TARGET_ROWS = 250_000
 #: segment's whole run in the chunk, up to the batch limit (4,000 rows since migration 0011):
 #: ``min(the chunk's rows, segments x the limit)`` rows. A rollup with more segments than that
 #: allows gets chunks of this many rows instead of ``TARGET_ROWS``: at year scale the refresh
-#: then took 0.87 s instead of 1.43, for 7.3 B per revision instead of 6.8 (``bench/README.md``,
-#: "Rollup chunks for late revisions").
+#: then took 0.87-1.03 s instead of 1.43, for 7.3 B per revision instead of 6.8
+#: (``bench/README.md``, "Rollup chunks for late revisions").
 ROLLUP_TARGET_ROWS = 100_000
 #: The widest chunk gridts chooses: two years of a few series' hourly data.
 LONGEST = timedelta(days=730)
