@@ -55,6 +55,19 @@ def url(timescale_server: TimescaleServer, test_settings: Settings) -> str:
     return url
 
 
+def four_series(span: timedelta) -> DatasetPlan:
+    """Hourly load of four nodes in two regions, two revisions each, over ``span`` from START."""
+    return DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=2,
+        revisions=2,
+        start=START,
+        span=span,
+        values="realistic",
+    )
+
+
 def snapshot(conn: psycopg.Connection) -> dict[str, list[tuple[object, ...]]]:
     """Every stored revision and every rollup row, in a fixed order."""
     taken = {"measures": conn.execute("SELECT * FROM measures ORDER BY 1, 2, 3").fetchall()}
@@ -94,15 +107,7 @@ def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
 ) -> None:
     # A small target so that a small data set spans several windows.
     monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
-    plan = DatasetPlan(
-        grids=1,
-        regions_per_grid=2,
-        nodes_per_region=2,
-        revisions=2,
-        start=START,
-        span=timedelta(days=120),
-        values="realistic",
-    )
+    plan = four_series(timedelta(days=120))
     asyncio.run(write_dataset(url, plan))
     per_day = plan.rows / plan.span.days
     with psycopg.connect(url, autocommit=True) as conn:
@@ -193,15 +198,7 @@ def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
     ``ROLLUP_TARGET_ROWS``."""
     monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
     monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", late_rows)
-    plan = DatasetPlan(
-        grids=1,
-        regions_per_grid=2,
-        nodes_per_region=2,
-        revisions=2,
-        start=START,
-        span=chunks.MIN_HISTORY + timedelta(days=7),
-        values="realistic",
-    )
+    plan = four_series(chunks.MIN_HISTORY + timedelta(days=7))
     asyncio.run(write_dataset(url, plan))
     series = plan.grids * plan.regions_per_grid * plan.nodes_per_region
     targets_per_day = series * timedelta(days=1) / plan.resolution
