@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from psycopg import sql
 from psycopg.rows import args_row
 
+from gridts.db.chunked import ChunkedCursor
 from gridts.db.lease import StreamedRows, lease_of
 from gridts.db.queries import query
 from gridts.errors import AnswerTooLargeError
@@ -53,39 +54,33 @@ async def fetch_rows(
     whole, a bigger one as ``StreamedRows`` whose remaining chunks are read while the response
     is sent (``gridts.formats.response``), never all in memory at once.
     """
-    cursor = conn.cursor(binary=True, row_factory=args_row(row))
     bound = {**params, "limit": limit + 1}
     lease = lease_of(conn) if stream else None
     if lease is None:
+        cursor = conn.cursor(binary=True, row_factory=args_row(row))
         await cursor.execute(statement, bound)
         rows = await cursor.fetchall()
         if len(rows) > limit:
             raise AnswerTooLargeError(limit)
         return rows
     size = encoders.CHUNK_ROWS
-    result = cursor.stream(statement, bound, size=size)
+    chunked = ChunkedCursor(conn, row_factory=args_row(row))
+    result = chunked.chunks(statement, bound, size=size)
     lease.reading(result)
-    first = await _take(result, size)
+    first: list[T] = await anext(result, [])
+    whole = len(first) < size
+    if whole:  # the last chunk: read on to the result's end (and any stray rows)
+        async for more in result:
+            first.extend(more)
     if len(first) > limit:
         raise AnswerTooLargeError(limit)
-    if len(first) < size:
+    if whole:
         return first
-    return StreamedRows(first, _rest(result, size, limit - len(first), limit), lease)
+    return StreamedRows(first, _rest(result, limit - len(first), limit), lease)
 
 
-async def _take(result: AsyncIterator[T], size: int) -> list[T]:
-    chunk: list[T] = []
-    async for item in result:
-        chunk.append(item)
-        if len(chunk) == size:
-            break
-    return chunk
-
-
-async def _rest(
-    result: AsyncIterator[T], size: int, allowed: int, limit: int
-) -> AsyncIterator[list[T]]:
-    while chunk := await _take(result, size):
+async def _rest(result: AsyncIterator[list[T]], allowed: int, limit: int) -> AsyncIterator[list[T]]:
+    async for chunk in result:
         allowed -= len(chunk)
         if allowed < 0:  # the answer has begun: the response can only be cut off now
             raise AnswerTooLargeError(limit)
