@@ -7,8 +7,9 @@ costs more than building it: for the 720,000 rows of the latest values of 1,000 
 days, streaming row by row took the worker 0.53-0.55 s of CPU, a list per chunk 0.39 s
 (``bench/README.md``, "Rows a chunk at a time"). psycopg has no public call for it, so this
 subclass does what ``stream`` does with the cursor's own generators, loading each chunk with
-``load_rows``. The tests stream answers of many chunks through it (``tests/api/``), so a psycopg
-release that changes those internals fails them rather than answering wrongly.
+``load_rows``. ``tests/api/test_db_chunked.py`` runs it directly (every row, chunk sizes, an
+early stop) and ``tests/system/test_streaming.py`` through HTTP, so a psycopg release that
+changes those internals fails them rather than answering wrongly.
 """
 
 from __future__ import annotations
