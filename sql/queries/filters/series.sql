@@ -1,8 +1,11 @@
 -- Series selected by the shared filters (they intersect; NULL means "no filter"). With no series
 -- filter at all (default_only), each node's default series: kind load, no subtype.
-SELECT s.id
+-- With what every answer row of a series repeats (its head: node, node name, kind, subtype,
+-- unit), so that the measures reads return them once per series, not once per row.
+SELECT s.id, s.node_id, n.name, s.kind, s.subtype, k.unit
 FROM series s
 JOIN grid_node n ON n.id = s.node_id
+JOIN kind k ON k.name = s.kind
 JOIN grid_region r ON r.id = n.region_id
 WHERE (%(node_ids)s::integer[] IS NULL OR s.node_id = ANY(%(node_ids)s::integer[]))
   AND (%(region_ids)s::integer[] IS NULL OR n.region_id = ANY(%(region_ids)s::integer[]))

@@ -17,7 +17,7 @@ as an incomplete answer) rather than ending as if complete.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from psycopg import sql
 from psycopg.rows import args_row
@@ -120,8 +120,21 @@ def series_members(level: str) -> sql.Composed:
     return query("filters", "members").format(entity=_SERIES_ENTITY[level])
 
 
-async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:
-    """Ids of the series the filters select, ascending (each node's default one by default)."""
+class Head(NamedTuple):
+    """What every answer row of one series repeats, read once per series (``select_heads``)."""
+
+    node_id: int
+    node_name: str
+    kind: str
+    subtype: str | None
+    unit: str
+
+
+async def select_heads(conn: AsyncConnection, filters: Filters) -> dict[int, Head]:
+    """The series the filters select, ascending by id, each with its ``Head``.
+
+    Each node's default series unless the filters name series, kinds or subtypes.
+    """
     cursor = await conn.execute(
         query("filters", "series"),
         {
@@ -134,4 +147,9 @@ async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:
             "default_only": filters.default_series,
         },
     )
-    return [series for (series,) in await cursor.fetchall()]
+    return {series: Head(*head) for (series, *head) in await cursor.fetchall()}
+
+
+async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:
+    """Ids of the series the filters select, ascending (each node's default one by default)."""
+    return list(await select_heads(conn, filters))
