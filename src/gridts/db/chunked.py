@@ -4,8 +4,8 @@ psycopg's ``AsyncCursor.stream(size=n)`` receives rows ``n`` at a time (libpq's 
 mode) but yields them one by one through an async generator, and a big read's answer is built
 ``CHUNK_ROWS`` rows at a time anyway (``gridts.reads.rows``). Each row crossing the generator
 costs more than building it: for the 720,000 rows of the latest values of 1,000 nodes over 30
-days, streaming row by row took the worker 0.53-0.55 s of CPU, a list per chunk 0.39 s
-(``bench/README.md``, "Rows a chunk at a time"). psycopg has no public call for it, so this
+days, streaming row by row took 0.53-0.55 s of CPU, a list per chunk 0.39 s (``bench/README.md``,
+"Rows a chunk at a time, heads once per series"). psycopg has no public call for it, so this
 subclass does what ``stream`` does with the cursor's own generators, loading each chunk with
 ``load_rows``. ``tests/api/test_db_chunked.py`` runs it directly (every row, chunk sizes, an
 early stop) and ``tests/system/test_streaming.py`` through HTTP, so a psycopg release that

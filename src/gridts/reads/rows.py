@@ -12,7 +12,8 @@ Every row query ends in ``LIMIT %(limit)s`` with ``limit = max_response_rows + 1
 than the limit is refused (``AnswerTooLargeError``), and the work done stays bounded. A streamed
 answer (``fetch_rows(stream=True)``) that passes the limit after its first chunk has already
 begun: its response is cut off (the body ends without its last chunk, which HTTP clients report
-as an incomplete answer) rather than ending as if complete.
+as an incomplete answer) rather than ending as if complete. A streamed read takes the server's
+rows a chunk at a time, each as one list (``gridts.db.chunked``).
 """
 
 from __future__ import annotations
