@@ -54,3 +54,16 @@ def test_closing_the_chunks_early_cancels_the_query_and_frees_the_connection(db:
     assert [value for (value,) in first] == list(range(1, 1001))
     assert status == pq.TransactionStatus.IDLE
     assert answer == 42
+
+
+async def _in_pipeline(db: str) -> str:
+    async with await psycopg.AsyncConnection.connect(db) as conn, conn.pipeline():
+        try:
+            await anext(ChunkedCursor(conn).chunks("SELECT 1", {}, size=10))
+        except psycopg.ProgrammingError as error:
+            return str(error)
+        return "no error"
+
+
+def test_chunks_are_refused_in_pipeline_mode_as_stream_is(db: str) -> None:
+    assert asyncio.run(_in_pipeline(db)) == "chunks() cannot be used in pipeline mode"

@@ -18,7 +18,7 @@ import logging
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from psycopg import AsyncCursor, pq
+from psycopg import AsyncCursor, ProgrammingError, pq
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
@@ -41,6 +41,9 @@ class ChunkedCursor(AsyncCursor[Row]):
         Binary results. As ``stream``: closing the generator early cancels the query and reads
         what the server had already sent, so the connection is usable again.
         """
+        if self._pgconn.pipeline_status:
+            msg = "chunks() cannot be used in pipeline mode"  # as stream()
+            raise ProgrammingError(msg)
         async with self._conn.lock:
             first = True
             try:
