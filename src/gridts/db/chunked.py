@@ -9,7 +9,8 @@ days, streaming row by row took 0.53-0.55 s of CPU, a list per chunk 0.39 s (``b
 subclass does what ``stream`` does with the cursor's own generators, loading each chunk with
 ``load_rows``. ``tests/api/test_db_chunked.py`` runs it directly (every row, chunk sizes, an
 early stop) and ``tests/system/test_streaming.py`` through HTTP, so a psycopg release that
-changes those internals fails them rather than answering wrongly.
+changes those internals fails them rather than answering wrongly; ``pyproject.toml`` admits
+psycopg below 3.4, the releases whose internals these are.
 """
 
 from __future__ import annotations
