@@ -20,6 +20,7 @@ def test_values_are_converted_to_their_types() -> None:
     settings = Settings.from_env(
         {
             "GRIDTS_POOL_TIMEOUT": "7 seconds",
+            "GRIDTS_POOL_RECONNECT_TIMEOUT": "3",
             "GRIDTS_CHUNK_INTERVAL": "2 weeks",
             "GRIDTS_STATEMENT_TIMEOUT": "PT90S",
             "GRIDTS_REFRESH_POLL": "12",
@@ -34,6 +35,7 @@ def test_values_are_converted_to_their_types() -> None:
         }
     )
     assert settings.pool_timeout == timedelta(seconds=7)
+    assert settings.pool_reconnect_timeout == timedelta(seconds=3)
     assert settings.chunk_interval == timedelta(weeks=2)
     assert settings.statement_timeout == timedelta(seconds=90)
     assert settings.refresh_poll == timedelta(seconds=12)

@@ -9,6 +9,11 @@ TimescaleDB's SkipScan is off in these sessions. In 2.28 it can return the wrong
 forward along the primary key and kept each target's oldest revision (timescale/timescaledb#10447,
 fixed for 2.29). That is the shape of every latest read (``sql/queries/measures/latest.sql``), and
 no gridts query gains from SkipScan: a target has a handful of revisions, not thousands.
+
+A lost connection is retried for ``GRIDTS_POOL_RECONNECT_TIMEOUT`` (2 s), not psycopg's default
+5 minutes: its backoff doubles for as long as one attempt lasts, so after an outage of T seconds
+the service could wait up to about T more once the database was back (9.5 s after a 20 s
+outage). An attempt given up is started again by the next request that needs a connection.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ def create_pool(
         open=False,
         name=name,
         timeout=settings.pool_timeout.total_seconds(),
+        reconnect_timeout=settings.pool_reconnect_timeout.total_seconds(),
         configure=configure,
         check=AsyncConnectionPool.check_connection,
         kwargs={
