@@ -249,8 +249,8 @@ class Replicas:
     async def _renew_pool(self, replica: Replica) -> None:
         """Give a replica that is back a new pool.
 
-        The old one may still be backing off between reconnection attempts for many seconds.
-        Reads holding its connections finish first.
+        The old one may still be backing off between reconnection attempts (for up to
+        ``GRIDTS_POOL_RECONNECT_TIMEOUT``). Reads holding its connections finish first.
         """
         old, replica.pool = (
             replica.pool,
