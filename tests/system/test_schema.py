@@ -190,38 +190,6 @@ def test_writes_into_compressed_chunks_keep_working(conn: psycopg.Connection) ->
     assert row == (4.0,)
 
 
-def test_measures_chunks_index_targets_with_a_brin_summary(conn: psycopg.Connection) -> None:
-    # Reads go by series (the primary key); a scan of a range of targets across every series in
-    # the rowstore (a late hour's refresh, real-time aggregation) uses a BRIN summary of
-    # timestamp_measured (0013), which costs a write far less than TimescaleDB's B-tree did.
-    _, _, node = _hierarchy(conn)
-    conn.execute(
-        "INSERT INTO measures SELECT %s, t, t - interval '10 hours', 1.0 "
-        "FROM generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') t",
-        (node, T0, T0 + timedelta(days=9)),
-    )
-    indexes = conn.execute(
-        "SELECT DISTINCT i.indrelid::regclass::text, a.attname::text, am.amname::text "
-        "FROM show_chunks('measures') ch "
-        "JOIN pg_index i ON i.indrelid IN (ch, 'measures'::regclass) "
-        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam "
-        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
-    ).fetchall()
-    relations = {relation for relation, _, _ in indexes}
-    assert len(relations) >= 3, "the hypertable and the two chunks nine days span"
-    for relation in relations:
-        on = sorted((column, method) for r, column, method in indexes if r == relation)
-        assert on == [("series_id", "btree"), ("timestamp_measured", "brin")], relation
-    with conn.transaction():  # a few rows: the planner would read the chunk whole
-        conn.execute("SET LOCAL enable_seqscan = off")
-        plan = conn.execute(
-            "EXPLAIN SELECT count(*) FROM measures WHERE timestamp_measured >= %s "
-            "AND timestamp_measured < %s",
-            (T0 + timedelta(days=8), T0 + timedelta(days=8, hours=1)),
-        ).fetchall()
-    assert any("measures_timestamp_measured_brin" in line for (line,) in plan), plan
-
-
 def test_every_session_has_the_settings_gridts_measured(database_url: str) -> None:
     # Set on the database (0011), so a new session, the policies' jobs included, has them:
     # large compressed batches, no JIT, and no generic plans for prepared statements.
