@@ -158,10 +158,10 @@ def test_acknowledged_writes_survive_a_database_crash(
     assert set(writer.statuses) <= {201, 503, "transport"}, writer.statuses
     assert writer.statuses[503] > 0, "requests during the outage were answered 503"
     assert writer.retry_after_missing == 0
-    # Back within a second or two of the database, however long it was away: the pool gives a
+    # Back within seconds of the database, however long it was away: the pool gives a
     # lost connection's attempt up after GRIDTS_POOL_RECONNECT_TIMEOUT, and the next request
     # starts a new one, instead of waiting out a backoff that doubled through the outage.
-    assert recovered < 2.0, f"ready again only {recovered:.1f} s after PostgreSQL restarted"
+    assert recovered < 3.0, f"ready again only {recovered:.1f} s after PostgreSQL restarted"
     report_figure(
         f"fault test: {len(writer.acknowledged)} batches of {ROWS_PER_BATCH} acknowledged, "
         f"0 lost, 0 partial, 0 duplicated; responses {dict(writer.statuses)}; "

@@ -11,9 +11,8 @@ fixed for 2.29). That is the shape of every latest read (``sql/queries/measures/
 no gridts query gains from SkipScan: a target has a handful of revisions, not thousands.
 
 A lost connection is retried for ``GRIDTS_POOL_RECONNECT_TIMEOUT`` (2 s), not psycopg's default
-5 minutes: its backoff doubles for as long as one attempt lasts, so after an outage of T seconds
-the service could wait up to about T more once the database was back (9.5 s after a 20 s
-outage). An attempt given up is started again by the next request that needs a connection.
+5 minutes, whose doubling backoff could keep the service away for about as long again as the
+database had been (the setting's docstring has the figures).
 """
 
 from __future__ import annotations
