@@ -186,6 +186,9 @@ def test_fit_gives_a_short_history_the_narrowest_interval(url: str) -> None:
         (2_000, 2_000),
         # ... but never more than 50,000, whatever the chunk: chunks hold TARGET_ROWS.
         (50_000, 5_000),
+        # 200 rows: two days of the four series, narrower than measures' narrowest (7 days);
+        # a rollup may go down to ROLLUP_NARROWEST for it.
+        (200, 200),
     ],
 )
 def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
@@ -195,15 +198,17 @@ def test_empty_rollups_get_the_interval_of_the_targets_measures_holds(
     migrated): each rollup's first chunks get the interval for the targets a day of measures
     holds, not the narrowest, so the refresh fills chunks that need no merging afterwards.
     Their rows are fewer when a late revision's refresh could otherwise decompress more than
-    ``ROLLUP_TARGET_ROWS``."""
+    ``ROLLUP_TARGET_ROWS``, down to chunks narrower than measures' narrowest."""
     monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
     monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", late_rows)
     plan = four_series(chunks.MIN_HISTORY + timedelta(days=7))
     asyncio.run(write_dataset(url, plan))
     series = plan.grids * plan.regions_per_grid * plan.nodes_per_region
     targets_per_day = series * timedelta(days=1) / plan.resolution
-    expected = chunks.choose(targets_per_day, NARROWEST, None, chunk_rows)
-    assert expected > NARROWEST  # the test means something only if the two differ
+    expected = chunks.choose(
+        targets_per_day, min(NARROWEST, chunks.ROLLUP_NARROWEST), None, chunk_rows
+    )
+    assert expected != NARROWEST  # the test means something only if the two differ
     with psycopg.connect(url, autocommit=True) as conn:
         fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
         assert not fitted["public.measures"].expected

@@ -25,8 +25,11 @@ it, will. Filling narrow chunks and merging them afterwards cost 16 s of a 1.1 M
 migration, against 1.6 s (``bench/README.md``, "Rollup chunks chosen before the refresh"). The
 fit after the refresh measures the rollups themselves and widens the sparser ones.
 
-The interval never falls below ``GRIDTS_CHUNK_INTERVAL`` (the narrowest, 7 days by default),
-never exceeds ``LONGEST``, and leaves ``MIN_CHUNKS`` chunks inside the retention.
+The interval never exceeds ``LONGEST`` and leaves ``MIN_CHUNKS`` chunks inside the retention.
+``measures``' never falls below ``GRIDTS_CHUNK_INTERVAL`` (the narrowest, 7 days by default). A
+rollup's, once measured or expected, may go down to ``ROLLUP_NARROWEST``: what bounds a late
+revision's refresh is the rows a rollup chunk holds, not its width, and a thousand hourly series
+put more in 7 days than that bound allows.
 """
 
 from __future__ import annotations
@@ -50,10 +53,14 @@ TARGET_ROWS = 250_000
 #: compressed rollup chunk decompresses every batch the day falls in, and a batch holds a
 #: segment's whole run in the chunk, up to the batch limit (4,000 rows since migration 0011):
 #: ``min(the chunk's rows, segments x the limit)`` rows. A rollup with more segments than that
-#: allows gets chunks of this many rows instead of ``TARGET_ROWS``: at year scale the refresh
-#: then took 0.87-1.03 s instead of 1.43, for 7.3 B per revision instead of 6.8
-#: (``bench/README.md``, "Rollup chunks for late revisions").
+#: allows gets chunks of this many rows instead of ``TARGET_ROWS``. At year scale (1,000 hourly
+#: series: 4-day chunks) the refresh then took 0.77-0.84 s instead of 1.43, for 8.5 B per
+#: revision instead of 6.8 (``bench/README.md``, "Rollup chunks narrower than measures'").
 ROLLUP_TARGET_ROWS = 100_000
+#: The narrowest chunk of a measured rollup. ``GRIDTS_CHUNK_INTERVAL`` (7 days) bounds
+#: ``measures``' chunks; held to it, the per-series rollups of 1,000 hourly series got 168,000
+#: rows a chunk, and a late day's refresh took 0.87-1.09 s.
+ROLLUP_NARROWEST = timedelta(days=1)
 #: The widest chunk gridts chooses: two years of a few series' hourly data.
 LONGEST = timedelta(days=730)
 #: Days of data before the density is trusted, and the window it is measured over.
@@ -129,7 +136,7 @@ def fit(
                 rows = ROLLUP_TARGET_ROWS
                 if targets.series is not None:
                     rows = rollup_rows(targets.series, batch)
-                chosen = choose(targets.per_day, narrowest, retention, rows)
+                chosen = choose(targets.per_day, _floor(narrowest), retention, rows)
                 if chosen != interval:
                     _set_interval(conn, relation, chosen)
                 done.append(
@@ -144,12 +151,17 @@ def fit(
         else:  # measures (listed first): its newest full day shows the targets a day
             targets = _targets(conn, row[0], row[2])
             rows = TARGET_ROWS
-        chosen = choose(row[0], narrowest, retention, rows)
+        chosen = choose(row[0], _floor(narrowest) if rollup else narrowest, retention, rows)
         if chosen != interval:
             _set_interval(conn, relation, chosen)
         merged = _merge(conn, schema, name, chosen)
         done.append(Fitted(relation, row[0], chosen, merged))
     return done
+
+
+def _floor(narrowest: timedelta) -> timedelta:
+    """A measured rollup's narrowest interval: ``ROLLUP_NARROWEST`` at most."""
+    return min(narrowest, ROLLUP_NARROWEST)
 
 
 def rollup_rows(segments: int, batch: int) -> int:
