@@ -54,7 +54,7 @@ TARGET_ROWS = 250_000
 #: segment's whole run in the chunk, up to the batch limit (4,000 rows since migration 0011):
 #: ``min(the chunk's rows, segments x the limit)`` rows. A rollup with more segments than that
 #: allows gets chunks of this many rows instead of ``TARGET_ROWS``. At year scale (1,000 hourly
-#: series: 4-day chunks) the refresh then took 0.77-0.84 s instead of 1.43, for 8.5 B per
+#: series: 4-day chunks) the refresh then took 0.77-0.96 s instead of 1.43, for 8.5 B per
 #: revision instead of 6.8 (``bench/README.md``, "Rollup chunks narrower than measures'").
 ROLLUP_TARGET_ROWS = 100_000
 #: The narrowest chunk of a measured rollup. ``GRIDTS_CHUNK_INTERVAL`` (7 days) bounds
