@@ -5,21 +5,34 @@ a FastAPI endpoint's SQL). Its tables live in their own database; its loader is 
 sample and extrapolated, the rest of the rows are COPied so that its queries run on the same
 data; then its SQL runs for every read case it has a query for (``baseline_query``), through
 psycopg without HTTP. Each figure completes the gridts figure of the same id with a baseline
-value.
+value: the SQL alone, a lower bound of what the documents' service takes.
+
+Then the documents' FastAPI app itself (``baseline_app``) is served by uvicorn and timed over
+HTTP for the reads it has an endpoint for (every node's latest values in a range, every node's
+values collected at a time), as gridts' reads are timed: warm, each answer read to its last
+byte. Issue 14's "10x faster than the seeds' FastAPI endpoint" is that comparison; each gets a
+figure of its own (``<read>.endpoint.p50``: gridts' p50 against the endpoint's).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import psycopg
 from rich.progress import Progress
 
 from cases import Entities
 from gridts.dataset import batches
+from gridts.testing.ports import free_port
 from phases.ingest import BULK, copy_rows
 from phases.reads import repeat
 from phases.storage import AFTER, BEFORE
@@ -29,7 +42,7 @@ if TYPE_CHECKING:
     from gridts.dataset import DatasetPlan
     from gridts.testing.servers import TimescaleServer
     from presets import Preset
-    from results import Results
+    from results import Figure, Results
 
 SCHEMA = """
 CREATE TABLE Grid (grid_id SERIAL PRIMARY KEY, grid_name VARCHAR(50) UNIQUE NOT NULL);
@@ -72,6 +85,11 @@ FIRST_ENTITIES = """
 SELECT (SELECT min(node_id) FROM GridNode), (SELECT min(region_id) FROM GridRegion),
        (SELECT min(grid_id) FROM Grid)
 """
+#: The documents' endpoints (``baseline_app``) by the read they answer, for every node.
+ENDPOINTS = {"latest": "/latest_values", "as_of": "/values_by_collected"}
+#: Seconds the endpoints' app may take to start answering.
+APP_START_TIMEOUT = 30.0
+BENCH = Path(__file__).resolve().parent.parent
 #: The baseline's filter for each scope of a latest / as-of read, and the parameter it takes.
 FILTERS = {
     "one_node": ("AND m.node_id = %(node)s", "node"),
@@ -117,6 +135,7 @@ def measure(
     url = server.create_database("bench_baseline")
     _load(url, plan, preset, results)
     _queries(url, preset, cases, results)
+    _endpoints(url, preset, cases, results)
 
 
 def _hierarchy(conn: psycopg.Connection, plan: DatasetPlan) -> list[int]:
@@ -208,3 +227,83 @@ def _queries(url: str, preset: Preset, cases: list[ReadCase], results: Results) 
                     if p50 is None:
                         figure.note += f"; baseline cancelled after {preset.baseline_timeout} s"
                 bar.advance(task)
+
+
+def _endpoints(url: str, preset: Preset, cases: list[ReadCase], results: Results) -> None:
+    """Time the documents' FastAPI endpoints over HTTP against gridts' p50 of the same read."""
+    chosen = [
+        (case, figure)
+        for case in cases
+        if case.scope == "all_nodes"
+        and case.kind in ENDPOINTS
+        and (figure := results.find(case.figure_id("p50"))) is not None
+    ]
+    if not chosen:
+        return
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "baseline_app:app", "--log-level", "warning"]
+    with tempfile.TemporaryFile() as log:
+        app = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=BENCH,
+            env={**os.environ, "BASELINE_DSN": url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for(base, app, log)
+            with (
+                httpx.Client(base_url=base, timeout=preset.baseline_timeout) as http,
+                Progress(transient=True) as bar,
+            ):
+                task = bar.add_task("baseline: the FastAPI endpoints", total=len(chosen))
+                for case, figure in chosen:
+                    _endpoint(http, case, figure, preset, results)
+                    bar.advance(task)
+        finally:
+            app.terminate()
+            app.wait(timeout=30)
+
+
+def _wait_for(base: str, app: subprocess.Popen[bytes], log: Any) -> None:  # noqa: ANN401
+    deadline = time.monotonic() + APP_START_TIMEOUT
+    while time.monotonic() < deadline and app.poll() is None:
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    log.seek(0)
+    output = log.read().decode(errors="replace")[-2000:]
+    raise RuntimeError(f"the baseline's FastAPI app did not start; its output:\n{output}")
+
+
+def _endpoint(
+    http: httpx.Client, case: ReadCase, figure: Figure, preset: Preset, results: Results
+) -> None:
+    body = {"start_datetime": case.start.isoformat(), "end_datetime": case.end.isoformat()}
+    if case.collected is not None:
+        body["collected_datetime"] = case.collected.isoformat()
+    path = ENDPOINTS[case.kind]
+    first = http.post(path, json=body)
+    first.raise_for_status()
+    rows, size = len(first.json()), len(first.content)
+
+    def post() -> None:
+        with http.stream("POST", path, json=body) as response:
+            response.raise_for_status()
+            for _ in response.iter_raw():
+                pass
+
+    latencies = repeat(post, preset.repetitions, warmup=0, budget=20.0)
+    results.add(
+        f"{case.id}.endpoint.p50",
+        f"{case.name}: p50, the baseline as the documents' FastAPI endpoint over HTTP",
+        figure.value,
+        "ms",
+        baseline=statistics.median(latencies),
+        note=f"the endpoint's answer: {rows:,} rows, {size / 1e6:.1f} MB of JSON; "
+        f"timed {len(latencies)} times after a warm-up",
+    )
