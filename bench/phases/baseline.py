@@ -87,6 +87,8 @@ SELECT (SELECT min(node_id) FROM GridNode), (SELECT min(region_id) FROM GridRegi
 """
 #: The documents' endpoints (``baseline_app``) by the read they answer, for every node.
 ENDPOINTS = {"latest": "/latest_values", "as_of": "/values_by_collected"}
+#: What the documents' "as of" endpoint answers instead of gridts' "as known at".
+EXACT_MATCH = "; the revisions collected at exactly that time, not the values known then"
 #: Seconds the endpoints' app may take to start answering.
 APP_START_TIMEOUT = 30.0
 BENCH = Path(__file__).resolve().parent.parent
@@ -305,5 +307,5 @@ def _endpoint(
         "ms",
         baseline=statistics.median(latencies),
         note=f"the endpoint's answer: {rows:,} rows, {size / 1e6:.1f} MB of JSON; "
-        f"timed {len(latencies)} times after a warm-up",
+        f"timed {len(latencies)} times after a warm-up" + (EXACT_MATCH if case.collected else ""),
     )
