@@ -18,8 +18,11 @@ import httpx
 import pyarrow as pa
 import pytest
 
+from gridts.client import Client
+from gridts.client import TransportError as ClientTransportError
 from gridts.formats.encoders import CHUNK_ROWS
 from gridts.formats.response import ARROW, CSV
+from gridts.testing.process import API_KEY
 from support.db import make_hierarchy, write_measures
 
 if TYPE_CHECKING:
@@ -153,6 +156,15 @@ def test_an_answer_that_passes_the_row_limit_after_its_first_chunk_is_cut_off(
         _still_served(server)
     assert "answer cut off after it began: AnswerTooLargeError" in server.log_tail(200)
     _no_query_left(conn)
+    # gridts' client says so, and does not redo the read to be cut off again.
+    cut_offs = server.log_tail(400).count("answer cut off after it began")
+    with (
+        Client(server.base_url, api_key=API_KEY) as client,
+        pytest.raises(ClientTransportError, match="GRIDTS_MAX_RESPONSE_ROWS"),
+    ):
+        client.latest(T0, T0 + timedelta(minutes=MINUTES), frame="structs")
+    assert server.log_tail(400).count("answer cut off after it began") == cut_offs + 1
+    _still_served(server)
     within = {**READ, "end_datetime": (T0 + timedelta(minutes=CHUNK_ROWS // 4)).isoformat()}
     whole = httpx.get(
         f"{server.base_url}/api/v1/measures", params=within, headers=server.headers, timeout=30

@@ -185,6 +185,49 @@ def test_a_write_whose_answer_was_lost_is_sent_again() -> None:
     assert (result.inserted, result.duplicates, result.resent) == (0, 2, 1)
 
 
+class BrokenBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that breaks off after its first bytes, as gridts ends an answer that passes its
+    row limit after the first chunk has gone."""
+
+    first = b'{"data":[{"node_id":1'
+
+    def __iter__(self) -> Any:
+        yield self.first
+        raise httpx.RemoteProtocolError("incomplete chunked read")
+
+    async def __aiter__(self) -> Any:
+        yield self.first
+        raise httpx.RemoteProtocolError("incomplete chunked read")
+
+
+def test_a_read_whose_answer_broke_off_is_not_sent_again() -> None:
+    script = Script(httpx.Response(200, stream=BrokenBody()), answer(200, {"data": []}))
+    with script.client() as client, pytest.raises(TransportError) as caught:
+        client.latest(T0, T0 + timedelta(days=1))
+    assert len(script.requests) == 1  # a resend would be cut off at the same place
+    assert script.waits == []
+    assert "broke off after 21 bytes" in str(caught.value)
+    assert "GRIDTS_MAX_RESPONSE_ROWS" in str(caught.value)
+    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+
+    script = Script(httpx.Response(200, stream=BrokenBody()), answer(200, {"data": []}))
+
+    async def run() -> None:
+        async with script.async_client() as client:
+            await client.latest(T0, T0 + timedelta(days=1))
+
+    with pytest.raises(TransportError, match="broke off after 21 bytes"):
+        asyncio.run(run())
+    assert len(script.requests) == 1
+
+
+def test_a_read_that_got_no_answer_is_still_sent_again() -> None:
+    script = Script(httpx.ReadTimeout("lost"), answer(200, {"data": []}))
+    with script.client() as client:
+        assert len(client.latest(T0, T0 + timedelta(days=1), frame="structs")) == 0
+    assert len(script.requests) == 2
+
+
 def test_a_create_whose_answer_was_lost_is_not_sent_again() -> None:
     script = Script(httpx.ReadError("connection reset"))
     with script.client() as client, pytest.raises(TransportError) as caught:

@@ -105,18 +105,23 @@ class AsyncClient:
         attempts = Attempts(call, self.retry)
         while True:
             try:
-                response = await self._http.request(
+                async with self._http.stream(
                     call.method,
                     call.path,
                     params=call.params or None,
                     content=call.body,
                     headers=call.headers,
-                )
+                ) as response:
+                    try:
+                        content = await response.aread()
+                    except httpx.TransportError as error:
+                        received = response.num_bytes_downloaded
+                        raise attempts.cut_off(error, response.status_code, received) from error
             except httpx.TransportError as error:
                 wait = attempts.failed(error)
             else:
                 then = attempts.answered(
-                    response.status_code, response.headers, response.content, str(response.url)
+                    response.status_code, response.headers, content, str(response.url)
                 )
                 if then is None:
                     return attempts

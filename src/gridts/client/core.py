@@ -93,7 +93,10 @@ class Attempts(Generic[T]):
         return wait
 
     def failed(self, error: httpx.TransportError) -> float:
-        """Seconds to wait before sending again after no answer; raises when not retried."""
+        """Seconds to wait before sending again after no answer; raises when not retried.
+
+        No answer means no head: a body that breaks off after its head is ``cut_off``.
+        """
         self.sent += 1
         wait = self.retry.after_failure(self.sent - 1, error, resend=self.call.resend)
         if wait is None:
@@ -104,6 +107,21 @@ class Attempts(Generic[T]):
         if not isinstance(error, NOT_SENT):
             self._lost()
         return wait
+
+    def cut_off(self, error: httpx.TransportError, status: int, received: int) -> TransportError:
+        """The error of an answer whose body broke off after its head: it is not sent again.
+
+        gridts streams a big answer and, when the rows pass its limit
+        (``GRIDTS_MAX_RESPONSE_ROWS``) after the first chunk has gone, can only end it this way;
+        a resend would do all the work again and be cut off at the same place.
+        """
+        self.sent += 1
+        return TransportError(
+            f"{self.call.method} {self.call.path}: the answer (status {status}) broke off after "
+            f"{received:,} bytes ({type(error).__name__}: {error}); not sent again. A streamed "
+            "answer ends so when it passes the server's row limit (GRIDTS_MAX_RESPONSE_ROWS): "
+            "ask for fewer rows (a narrower range, fewer nodes)"
+        )
 
     def _lost(self) -> None:
         self.lost = True
