@@ -1,7 +1,9 @@
 """The baseline's HTTP endpoints: the users' documents' FastAPI app, as they wrote it.
 
 Issue 14 asks gridts' latest read of all nodes over 30 days to be ten times faster than this
-endpoint on the same data; ``phases.baseline`` serves it with uvicorn and times it over HTTP.
+endpoint on the same data; ``phases.baseline`` serves it with uvicorn, in an environment of its
+own (``uv run --no-project --with fastapi ...``: not gridts' dependencies), and times it over
+HTTP.
 Only the connection differs from the documents, which connect with fixed parameters: here they
 come from ``BASELINE_DSN`` (the bench's baseline database). The rest is theirs: a new psycopg2
 connection per request, ``fetchall``, a list of dicts, FastAPI's default JSON response, and a
