@@ -221,6 +221,17 @@ def test_a_read_whose_answer_broke_off_is_not_sent_again() -> None:
     assert len(script.requests) == 1
 
 
+def test_a_write_whose_answer_broke_off_is_sent_again_as_a_lost_one() -> None:
+    script = Script(
+        httpx.Response(201, stream=BrokenBody()), answer(201, {"inserted": 0, "duplicates": 2})
+    )
+    with script.client() as client:
+        result = client.write(rows(2))
+    assert len(script.requests) == 2
+    assert script.requests[0].content == script.requests[1].content
+    assert (result.inserted, result.duplicates, result.resent) == (0, 2, 1)
+
+
 def test_a_read_that_got_no_answer_is_still_sent_again() -> None:
     script = Script(httpx.ReadTimeout("lost"), answer(200, {"data": []}))
     with script.client() as client:

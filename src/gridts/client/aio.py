@@ -116,16 +116,16 @@ class AsyncClient:
                         content = await response.aread()
                     except httpx.TransportError as error:
                         received = response.num_bytes_downloaded
-                        raise attempts.cut_off(error, response.status_code, received) from error
+                        wait = attempts.broke_off(error, response.status_code, received)
+                    else:
+                        then = attempts.answered(
+                            response.status_code, response.headers, content, str(response.url)
+                        )
+                        if then is None:
+                            return attempts
+                        wait = then
             except httpx.TransportError as error:
                 wait = attempts.failed(error)
-            else:
-                then = attempts.answered(
-                    response.status_code, response.headers, content, str(response.url)
-                )
-                if then is None:
-                    return attempts
-                wait = then
             await self._sleep(wait)
 
     async def _send(self, call: Call[T]) -> T:

@@ -95,7 +95,7 @@ class Attempts(Generic[T]):
     def failed(self, error: httpx.TransportError) -> float:
         """Seconds to wait before sending again after no answer; raises when not retried.
 
-        No answer means no head: a body that breaks off after its head is ``cut_off``.
+        No answer means no head: a body that breaks off after its head is ``broke_off``.
         """
         self.sent += 1
         wait = self.retry.after_failure(self.sent - 1, error, resend=self.call.resend)
@@ -108,20 +108,23 @@ class Attempts(Generic[T]):
             self._lost()
         return wait
 
-    def cut_off(self, error: httpx.TransportError, status: int, received: int) -> TransportError:
-        """The error of an answer whose body broke off after its head: it is not sent again.
+    def broke_off(self, error: httpx.TransportError, status: int, received: int) -> float:
+        """After an answer whose body broke off after its head: the wait before sending again.
 
-        gridts streams a big answer and, when the rows pass its limit
-        (``GRIDTS_MAX_RESPONSE_ROWS``) after the first chunk has gone, can only end it this way;
-        a resend would do all the work again and be cut off at the same place.
+        A read is not sent again (this raises): gridts streams a big answer and, when its rows
+        pass the limit (``GRIDTS_MAX_RESPONSE_ROWS``) after the first chunk has gone, can only
+        end it this way; a resend would redo the whole read to be cut off at the same place. Any
+        other request is an answer lost (``failed``): a write's short answer broken off is one.
         """
+        if self.call.method != "GET":
+            return self.failed(error)
         self.sent += 1
-        return TransportError(
+        raise TransportError(
             f"{self.call.method} {self.call.path}: the answer (status {status}) broke off after "
             f"{received:,} bytes ({type(error).__name__}: {error}); not sent again. A streamed "
             "answer ends so when it passes the server's row limit (GRIDTS_MAX_RESPONSE_ROWS): "
             "ask for fewer rows (a narrower range, fewer nodes)"
-        )
+        ) from error
 
     def _lost(self) -> None:
         self.lost = True

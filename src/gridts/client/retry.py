@@ -9,9 +9,9 @@ Sent again, after a wait:
   deletes, and measure writes (a row equal to a stored one is a duplicate, counted and not stored
   twice). Creating a grid, region, node, kind or series is not resent (its resend would be a 409).
   A connection that was never made is resent whatever the request.
-- An answer whose body breaks off after its head is not resent (``Attempts.cut_off``): gridts
+- A read whose answer breaks off after its head is not resent (``Attempts.broke_off``): gridts
   ends a streamed answer so when its rows pass the server's limit, and a resend would redo the
-  whole read to be cut off at the same place.
+  whole read to be cut off at the same place. Any other request's broken answer is a lost one.
 
 Attempts are bounded, and so is a wait: a server asking for longer than ``max_wait`` gets the
 error raised at once, with its ``retry_after``, rather than a client that blocks for minutes.
