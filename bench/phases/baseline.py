@@ -93,6 +93,7 @@ EXACT_MATCH = "; the revisions collected at exactly that time, not the values kn
 #: FastAPI and pydantic stay out of gridts' (Litestar registers its pydantic plugins whenever
 #: pydantic can be imported). The versions are pinned: the figures are of these.
 APP_PACKAGES = ("fastapi==0.165.0", "psycopg2-binary==2.9.13", "uvicorn==0.54.0")
+NO_UV = "not timed: uv, which runs the endpoints' app in its own environment, was not found"
 #: Seconds the endpoints' app may take to start answering (the first run installs it).
 APP_START_TIMEOUT = 180.0
 BENCH = Path(__file__).resolve().parent.parent
@@ -249,14 +250,7 @@ def _endpoints(url: str, preset: Preset, cases: list[ReadCase], results: Results
     uv = shutil.which("uv")
     if uv is None:
         for case, figure in chosen:
-            results.add(
-                f"{case.id}.endpoint.p50",
-                f"{case.name}: p50, the baseline as the documents' FastAPI endpoint over HTTP",
-                figure.value,
-                "ms",
-                note="not timed: uv, which runs the endpoints' app in its own environment, "
-                "was not found",
-            )
+            _against_endpoint(results, case, figure, None, NO_UV)
         return
     port = free_port()
     packages = [arg for package in APP_PACKAGES for arg in ("--with", package)]
@@ -318,12 +312,22 @@ def _endpoint(
                 pass
 
     latencies = repeat(post, preset.repetitions, warmup=0, budget=20.0)
+    note = (
+        f"the endpoint's answer: {rows:,} rows, {size / 1e6:.1f} MB of JSON; "
+        f"timed {len(latencies)} times after a warm-up" + (EXACT_MATCH if case.collected else "")
+    )
+    _against_endpoint(results, case, figure, statistics.median(latencies), note)
+
+
+def _against_endpoint(
+    results: Results, case: ReadCase, figure: Figure, endpoint: float | None, note: str
+) -> None:
+    """The figure ``<read>.endpoint.p50``: gridts' p50 of the read against the endpoint's."""
     results.add(
         f"{case.id}.endpoint.p50",
         f"{case.name}: p50, the baseline as the documents' FastAPI endpoint over HTTP",
         figure.value,
         "ms",
-        baseline=statistics.median(latencies),
-        note=f"the endpoint's answer: {rows:,} rows, {size / 1e6:.1f} MB of JSON; "
-        f"timed {len(latencies)} times after a warm-up" + (EXACT_MATCH if case.collected else ""),
+        baseline=endpoint,
+        note=note,
     )
