@@ -213,6 +213,20 @@ def _weekend(target: datetime) -> float:
     return rise * fall + 1 / (1 + math.exp(hours / 1.5))  # ...and at its start
 
 
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """What every node's load shares at a target: computed once per target, not once per node."""
+
+    hour: float
+    weekly: float
+    season: float
+
+    @classmethod
+    def at(cls, target: datetime) -> _Moment:
+        season = 0.1 * math.cos(2 * math.pi * (target.timetuple().tm_yday - 15) / 365.25)
+        return cls(target.hour + target.minute / 60, -0.12 * _weekend(target), season)
+
+
 class _SmoothNode:
     """One node's realistic signal: a smooth load shape and forecast errors that drift slowly.
 
@@ -226,24 +240,28 @@ class _SmoothNode:
         self.phase = self.rng.uniform(-1.0, 1.0)  # hours: nodes peak at slightly different times
         self.weather = 0.0  # relative drift of the load (temperature, say), hours to days long
         self.error = self.rng.gauss(0, 0.02)  # the first forecast's relative error, drifting
-        self.hours = plan.resolution / timedelta(hours=1)
+        hours = plan.resolution / timedelta(hours=1)
+        # AR(1) drifts: what each keeps of its last value per target, and how much new noise
+        # enters (the weather: about a 1 % standard deviation; the forecast error: about 2 %).
+        self.weather_keep = 0.99**hours
+        self.weather_noise = math.sqrt(1 - self.weather_keep**2)
+        self.error_keep = 0.9**hours
+        self.error_noise = math.sqrt(1 - self.error_keep**2)
 
-    def final(self, target: datetime) -> float:
+    def final(self, moment: _Moment) -> float:
         """The measured value: daily and weekly cycles, a season, the weather's slow drift."""
-        hour = target.hour + target.minute / 60 + self.phase
+        hour = moment.hour + self.phase
         daily = 0.15 * math.sin(2 * math.pi * (hour - 9) / 24) + 0.05 * math.sin(
             4 * math.pi * (hour - 7) / 24
         )
-        weekly = -0.12 * _weekend(target)
-        season = 0.1 * math.cos(2 * math.pi * (target.timetuple().tm_yday - 15) / 365.25)
-        keep = 0.99**self.hours  # an AR(1) drift: about a 1 % standard deviation
-        self.weather = keep * self.weather + math.sqrt(1 - keep**2) * self.rng.gauss(0, 0.01)
-        return self.size * (1 + daily + weekly + season + self.weather)
+        self.weather = self.weather_keep * self.weather + self.weather_noise * self.rng.gauss(
+            0, 0.01
+        )
+        return self.size * (1 + daily + moment.weekly + moment.season + self.weather)
 
     def forecast_error(self) -> float:
         """The first revision's relative error at the next target: about 2 %, drifting."""
-        keep = 0.9**self.hours
-        self.error = keep * self.error + math.sqrt(1 - keep**2) * self.rng.gauss(0, 0.02)
+        self.error = self.error_keep * self.error + self.error_noise * self.rng.gauss(0, 0.02)
         return self.error
 
 
@@ -374,13 +392,13 @@ def _realistic_batches(
     for step in range(plan.targets):
         target = plan.start + step * plan.resolution
         collected = list(zip(plan.collected(target), weights, strict=True))
+        moment = _Moment.at(target)
         for index, (ids, node) in enumerate(zip(series, nodes, strict=True)):
-            final = node.final(target)
+            final = node.final(moment)
             error = node.forecast_error()
-            batch.extend(
-                (ids[0], target, at, round(final * (1 + weight * error), 3), 0)
-                for at, weight in collected
-            )
+            series_id = ids[0]
+            for at, weight in collected:
+                batch.append((series_id, target, at, round(final * (1 + weight * error), 3), 0))
             if extras:
                 extra, drift = extras[index], drifts[index]
                 for k, (series_id, value, spread, floor) in enumerate(

@@ -2,7 +2,8 @@
 
 The noisy generator is what every benchmark figure so far was measured on, so its first rows are
 pinned; the realistic one is checked for what makes it realistic (a smooth shape, revisions
-that converge on the measured value) and for being deterministic.
+that converge on the measured value) and for being deterministic, and a Saturday's rows are
+pinned too: the year runs' storage figures were measured on them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ NOISY_FIRST_ROWS = [
     (1, datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 6, 30, 12, tzinfo=UTC), 293.41, 0),
     (1, datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 6, 30, 13, tzinfo=UTC), 295.102, 0),
     (1, datetime(2025, 7, 1, tzinfo=UTC), datetime(2025, 6, 30, 14, tzinfo=UTC), 296.794, 0),
+]
+
+#: Node 2 of a two-node realistic plan on Saturday 2025-07-05 04:00 (weekend, season, drifts).
+REALISTIC_SATURDAY_ROWS = [
+    (2, datetime(2025, 7, 5, 4, tzinfo=UTC), datetime(2025, 7, 4, 16, tzinfo=UTC), 249.953, 0),
+    (2, datetime(2025, 7, 5, 4, tzinfo=UTC), datetime(2025, 7, 4, 17, tzinfo=UTC), 252.074, 0),
+    (2, datetime(2025, 7, 5, 4, tzinfo=UTC), datetime(2025, 7, 4, 18, tzinfo=UTC), 254.195, 0),
 ]
 
 
@@ -47,6 +55,12 @@ def test_noisy_is_the_default_and_unchanged() -> None:
     plan = DatasetPlan(grids=1, regions_per_grid=1, nodes_per_region=1)
     assert plan.values == "noisy"
     assert rows(plan)[:3] == NOISY_FIRST_ROWS
+
+
+def test_realistic_is_unchanged() -> None:
+    plan = DatasetPlan(grids=1, regions_per_grid=1, nodes_per_region=2, values="realistic")
+    saturday = datetime(2025, 7, 5, 4, tzinfo=UTC)
+    assert [r for r in rows(plan) if r[0] == 2 and r[1] == saturday] == REALISTIC_SATURDAY_ROWS
 
 
 @pytest.mark.parametrize("values", ["noisy", "realistic"])
