@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridts.ingest.parse import MAX_MAGNITUDE
+from gridts.ingest.store import _scaled
 from gridts.refresh import refresh_all
 from support.db import compress_all, make_hierarchy, reset_database
 from support.wire import AUTH, measure
@@ -25,6 +26,13 @@ if TYPE_CHECKING:
 
 T0 = datetime(2031, 5, 4, tzinfo=UTC)
 LARGEST = 2**53  # integers a float8 holds exactly
+
+#: insert.sql's test of a value, and the integer it stores: what the staging path does.
+SQL_SCALED = """
+SELECT CASE WHEN abs(v) * s <= 2 ^ 53 AND round(v * s) / s = v THEN CAST(round(v * s) AS bigint)
+       END
+FROM (SELECT %(value)s::float8 AS v, %(scale)s::bigint AS s) AS sent
+"""
 
 
 def problems(response: httpx.Response) -> list[tuple[int | None, str | None]]:
@@ -89,6 +97,25 @@ def test_a_value_too_large_for_its_decimals_is_refused(
     assert problems(response) == [(0, "value")]
     assert "too large" in response.json()["extra"][0]["message"]
     assert stored(conn) == len(fits)
+
+
+@settings(max_examples=300)
+@given(
+    value=st.floats(-MAX_MAGNITUDE, MAX_MAGNITUDE)  # what parsing lets through
+    | st.integers(-(10**18), 10**18).map(lambda u: u / 1000)
+    | st.decimals(-(10**6), 10**6, places=4).map(float),
+    decimals=st.integers(0, 6),
+)
+def test_a_batch_copied_straight_in_takes_the_values_the_staging_path_takes(
+    conn: psycopg.Connection, value: float, decimals: int
+) -> None:
+    """A batch goes straight into ``measures`` only if PostgreSQL would store every value the
+    same way: the same values refused (then the staging path names them), the same integers."""
+    scale = 10**decimals
+    expected = conn.execute(SQL_SCALED, {"value": value, "scale": scale}).fetchone()
+    assert expected is not None
+    scaled = _scaled([(1, T0, T0, value, 0)], {1: scale})
+    assert (None if scaled is None else scaled[0][3]) == expected[0]
 
 
 @settings(max_examples=40)

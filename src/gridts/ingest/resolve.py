@@ -18,7 +18,7 @@ from gridts.errors import InvalidRowsError, Problem
 from gridts.quality import Quality
 
 if TYPE_CHECKING:
-    from collections.abc import Container, Iterable, Sequence
+    from collections.abc import Container, Iterable, Mapping, Sequence
     from datetime import datetime
 
     from psycopg import AsyncConnection
@@ -46,6 +46,8 @@ class Series:
     subtype: str | None
     min_value: float | None
     max_value: float | None
+    scale: int
+    """Values are stored as integers of ``value * scale`` (10 ** the kind's decimals)."""
 
     @property
     def bounded(self) -> bool:
@@ -95,9 +97,17 @@ def too_old(index: int, boundary: datetime) -> Problem:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A batch's rows in stored form, with the scale of every series they write."""
+
+    rows: Sequence[Row]
+    scales: Mapping[int, int]
+
+
 async def resolve(
     conn: AsyncConnection, rows: Sequence[MeasureRow], boundary: datetime | None
-) -> list[Row]:
+) -> Batch:
     """The stored form of ``rows``, or ``InvalidRowsError`` naming every row that cannot be."""
     # Comprehensions, not one loop with branches: this runs for every row of every batch. A row
     # naming only its node (the common case) is looked up by the node id alone.
@@ -130,10 +140,10 @@ async def resolve(
     if not nodes <= by_node.keys() or not keys <= by_key.keys():
         problems.extend(await _unknown(conn, rows, by_key))
     _verify(out, found, boundary, problems)
-    return out
+    return Batch(out, {i: s.scale for i, s in found.items()})
 
 
-async def check(conn: AsyncConnection, rows: Sequence[Row], boundary: datetime | None) -> None:
+async def check(conn: AsyncConnection, rows: Sequence[Row], boundary: datetime | None) -> Batch:
     """Refuse rows already in stored form, as ``resolve`` refuses them."""
     wanted = {r[0] for r in rows}
     found = {s.id: s for s in await _lookup(conn, wanted, ())}
@@ -145,6 +155,7 @@ async def check(conn: AsyncConnection, rows: Sequence[Row], boundary: datetime |
             if row[0] not in found
         ]
     _verify(rows, found, boundary, problems)
+    return Batch(rows, {i: s.scale for i, s in found.items()})
 
 
 #: The series id of a row whose series does not exist (no series has it).
