@@ -3,8 +3,9 @@
 Where a write goes: ``routes`` reads the body as bytes; ``parse`` checks it (every problem named
 by row index and field, as ``gridts.errors.InvalidRowsError``); ``resolve`` maps its rows to
 series and checks them against the database (bounds, retention); ``store`` stores it set-wise in
-one transaction (COPY into a staging table, one ``INSERT ... SELECT``), so a batch is stored
-whole or not at all, and tells ``gridts.refresh`` about rows below the rollups' watermark in the
+one transaction (COPY straight into ``measures``, or into a staging table and one ``INSERT ...
+SELECT`` when a key is already stored or a value is not exact), so a batch is stored whole or
+not at all, and tells ``gridts.refresh`` about rows below the rollups' watermark in the
 same transaction. ``bulk`` writes a generated data set through the same ``store``.
 
 A revision is keyed by ``(series_id, timestamp_measured, timestamp_collected)`` and never
