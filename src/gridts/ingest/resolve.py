@@ -55,13 +55,24 @@ class Series:
         return self.min_value is not None or self.max_value is not None
 
 
-async def _lookup(conn: AsyncConnection, ids: Iterable[int], keys: Iterable[Key]) -> list[Series]:
+async def _lookup(
+    conn: AsyncConnection,
+    ids: Iterable[int],
+    keys: Iterable[Key],
+    default_nodes: Iterable[int] = (),
+) -> list[Series]:
+    """The series a batch names, locked against deletion until the batch commits.
+
+    Those with ``ids``, those named by ``keys``, and the default series of ``default_nodes``.
+    """
     named = sorted(keys, key=lambda k: (k[0] or 0, k[1], k[2] or ""))
     params = {
         "ids": sorted(ids),
         "nodes": [k[0] for k in named],
         "kinds": [k[1] for k in named],
         "subtypes": [k[2] for k in named],
+        "default_nodes": sorted(default_nodes),
+        "default_kind": DEFAULT_KIND,
     }
     cursor = await conn.execute(query("ingest", "series"), params)
     return [Series(*found) for found in await cursor.fetchall()]
@@ -111,13 +122,16 @@ async def resolve(
     """The stored form of ``rows``, or ``InvalidRowsError`` naming every row that cannot be."""
     # Comprehensions, not one loop with branches: this runs for every row of every batch. A row
     # naming only its node (the common case) is looked up by the node id alone.
-    nodes = {r.node_id for r in rows if r.series_id is None and r.kind is None}
+    nodes = {
+        r.node_id
+        for r in rows
+        if r.series_id is None and r.kind is None and r.node_id is not None  # parse made sure
+    }
     keys = {
         (r.node_id, r.kind, r.subtype) for r in rows if r.series_id is None and r.kind is not None
     }
     ids = {r.series_id for r in rows if r.series_id is not None}
-    named = keys | {(node, DEFAULT_KIND, None) for node in nodes}
-    found = {s.id: s for s in await _lookup(conn, ids, named)}
+    found = {s.id: s for s in await _lookup(conn, ids, keys, nodes)}
     by_key = {(s.node_id, s.kind, s.subtype): i for i, s in found.items()}
     by_node = {s.node_id: i for i, s in found.items() if s.kind == DEFAULT_KIND and not s.subtype}
     out: list[Row] = [
