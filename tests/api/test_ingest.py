@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from support import reference
-from support.db import reset_database
+from support.db import compress_all, reset_database
 from support.histories import History, histories, load_hierarchy
 from support.wire import AUTH, counts, measure
 
@@ -133,6 +133,31 @@ def test_a_resent_batch_counts_duplicates_and_adds_nothing(
     assert response.status_code == 201
     assert counts(response.json()) == {"inserted": 2, "duplicates": 11}
     assert len(stored(conn)) == len(before) + 2
+
+
+def test_resent_and_conflicting_rows_are_caught_in_compressed_chunks(
+    client: TestClient[Litestar], conn: psycopg.Connection, nodes: list[int]
+) -> None:
+    """A batch of new exact values is COPied straight into ``measures``: a key already stored in
+    a compressed batch must fail that COPY as it fails the staging path's INSERT."""
+    batch = [row(n, h) for n in nodes for h in range(5)]
+    assert client.post("/api/v1/measures", json=batch, headers=AUTH).status_code == 201
+    assert compress_all(conn) > 0
+    before = stored(conn)
+    resent = client.post("/api/v1/measures", json=batch, headers=AUTH)
+    assert resent.status_code == 201
+    assert counts(resent.json()) == {"inserted": 0, "duplicates": 10}
+    assert stored(conn) == before
+    partly = client.post("/api/v1/measures", json=[*batch[:3], row(nodes[0], 7)], headers=AUTH)
+    assert counts(partly.json()) == {"inserted": 1, "duplicates": 3}
+    after = stored(conn)
+    assert len(after) == len(before) + 1
+    changed = [row(nodes[1], 8), {**batch[4], "value": 99.5}]
+    conflict = client.post("/api/v1/measures", json=changed, headers=AUTH)
+    assert conflict.status_code == 409
+    assert problems(conflict) == [(1, "value")]
+    assert "1.5" in conflict.json()["extra"][0]["message"]
+    assert stored(conn) == after
 
 
 # --- conflicts: all or nothing --------------------------------------------------------------
