@@ -133,14 +133,18 @@ def _scaled(rows: Sequence[Row], scales: Mapping[int, int]) -> list[StoredRow] |
     """
     out: list[StoredRow] = []
     append = out.append
+    limit = _EXACT_LIMIT
+    distinct = set(scales.values())
+    shared = distinct.pop() if len(distinct) == 1 else 0  # most batches: one scale for all
     for series_id, measured, collected, value, quality in rows:
         if value is None:
             append((series_id, measured, collected, None, quality))
             continue
-        scale = scales[series_id]
-        if not abs(value) * scale <= _EXACT_LIMIT:  # also NaN and infinities
+        scale = shared or scales[series_id]
+        scaled = value * scale  # abs(value) * scale is abs(scaled): IEEE products keep no sign
+        if not -limit <= scaled <= limit:  # also NaN and infinities
             return None
-        stored = round(value * scale)
+        stored = round(scaled)
         if stored / scale != value:
             return None
         append((series_id, measured, collected, stored, quality))
