@@ -19,8 +19,9 @@
 6. After the commit, the primary's WAL position is read on the same connection: the answer's
    ``lsn``, which a read passes as ``min_lsn`` to see this batch on a replica.
 
-A concurrent writer of the same key is serialised by the primary key: either INSERT waits for
-its commit, and step 4 then sees its value. The transaction commits before the caller answers,
+A concurrent writer of the same key is serialised by the primary key: the COPY or the INSERT
+waits for its commit, then fails on the key (the COPY: the staging path takes over) or skips it,
+and step 4 sees its value. The transaction commits before the caller answers,
 on a connection with ``synchronous_commit=on``: an acknowledged batch is durable.
 """
 
