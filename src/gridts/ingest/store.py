@@ -161,11 +161,7 @@ async def _copy_new(conn: AsyncConnection, rows: Sequence[StoredRow]) -> bool:
     """
     try:
         async with conn.transaction():
-            cursor = conn.cursor()
-            async with cursor.copy(query("ingest", "copy_measures")) as copy:
-                copy.set_types(_MEASURES_TYPES)
-                for row in rows:
-                    await copy.write_row(row)
+            await _copy(conn, "copy_measures", _MEASURES_TYPES, rows)
     except errors.UniqueViolation:
         return False
     return True
@@ -174,9 +170,15 @@ async def _copy_new(conn: AsyncConnection, rows: Sequence[StoredRow]) -> bool:
 async def _stage(conn: AsyncConnection, rows: Sequence[Row]) -> None:
     """COPY the batch as sent into the connection's staging table."""
     await conn.execute(query("ingest", "staging"))
-    cursor = conn.cursor()
-    async with cursor.copy(query("ingest", "copy")) as copy:
-        copy.set_types(_COPY_TYPES)
+    await _copy(conn, "copy", _COPY_TYPES, rows)
+
+
+async def _copy(
+    conn: AsyncConnection, statement: str, types: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Run ``sql/queries/ingest/<statement>.sql``, a binary COPY, with ``rows`` of ``types``."""
+    async with conn.cursor().copy(query("ingest", statement)) as copy:
+        copy.set_types(types)
         for row in rows:
             await copy.write_row(row)
 
