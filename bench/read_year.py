@@ -35,6 +35,7 @@ from psycopg import sql
 
 from cases import ROUTING_WIDTHS, YEAR_ENTITIES, routing_cases, year_cases, year_end
 from gridts.db.queries import query
+from gridts.measures.service import compose
 from gridts.reads.levels import Level
 from gridts.rollups.resolution import Resolution
 from gridts.rollups.service import _from_aggregate, _from_measures
@@ -152,7 +153,7 @@ def plans(url: str) -> None:
                 "collected": case.collected,
                 "limit": LIMIT,
             }
-            latest = query("measures", "latest").format(known=query("measures", "known_at"))
+            latest = compose("latest", small=False, known=query("measures", "known_at"))
             _print_plan(conn, name, latest, params)
         envelope = query("rollups", "envelope")
         nodes_field = sql.SQL("rows.nodes")

@@ -17,6 +17,7 @@ from gridts.refresh import refresh_all
 from support import reference
 from support.db import compress_all, make_hierarchy, write_measures
 from support.histories import History, histories, instants, node_name, ranges, reload
+from support.read_paths import draw_read_path
 from support.wire import iso_instant
 
 if TYPE_CHECKING:
@@ -104,9 +105,14 @@ def loaded_query(
 @settings(max_examples=100)
 @given(data=st.data(), history=histories())
 def test_latest_and_as_of_match_the_model_before_and_after_refresh_and_compression(
-    conn: psycopg.Connection, client: TestClient[Litestar], data: st.DataObject, history: History
+    conn: psycopg.Connection,
+    client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
+    history: History,
 ) -> None:
     start, end, filters, nodes = loaded_query(conn, data, history)
+    draw_read_path(monkeypatch, data)
     as_of = data.draw(st.none() | instants(history))
     extra = {} if as_of is None else {"collected_datetime": iso_instant(as_of)}
     want = expected_latest(history, nodes, start, end, as_of)
@@ -183,9 +189,14 @@ def expected_latest_rows(
 @settings(max_examples=60)
 @given(data=st.data(), history=histories())
 def test_revisions_match_the_model(
-    conn: psycopg.Connection, client: TestClient[Litestar], data: st.DataObject, history: History
+    conn: psycopg.Connection,
+    client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
+    history: History,
 ) -> None:
     start, end, filters, nodes = loaded_query(conn, data, history)
+    draw_read_path(monkeypatch, data)
     collected_from = data.draw(st.none() | instants(history))
     collected_to = data.draw(st.none() | instants(history))
     if collected_from and collected_to and collected_to < collected_from:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from support import reference
-from support.histories import around_dst, leads, reload, target_span
+from support.histories import History, around_dst, leads, reload, target_span
+from support.read_paths import draw_read_path
 from support.wire import iso_duration
 
 if TYPE_CHECKING:
@@ -36,15 +37,27 @@ def as_model(data: list[dict[str, Any]]) -> dict[tuple[int, datetime], reference
     }
 
 
+def every_node(
+    history: History, monkeypatch: pytest.MonkeyPatch, data: st.DataObject
+) -> dict[str, Any]:
+    """Every target's span; read as one statement, by naming every node, or not."""
+    if draw_read_path(monkeypatch, data):
+        return {**target_span(history), "node_id": sorted(history.region_of)}
+    return target_span(history)
+
+
 @settings(max_examples=40)
 @given(data=st.data())
 def test_horizon_with_a_lead_matches_the_model(
-    client: TestClient[Litestar], conn: psycopg.Connection, data: st.DataObject
+    client: TestClient[Litestar],
+    conn: psycopg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
 ) -> None:
     history = data.draw(around_dst())
     lead = data.draw(leads(history))
     reload(conn, history)
-    params = {**target_span(history), "lead": iso_duration(lead)}
+    params = {**every_node(history, monkeypatch, data), "lead": iso_duration(lead)}
     response = client.get("/api/v1/measures/horizon", params=params)
     assert response.status_code == 200, response.text
     assert as_model(response.json()["data"]) == reference.horizon(history.rows, lead)
@@ -53,13 +66,20 @@ def test_horizon_with_a_lead_matches_the_model(
 @settings(max_examples=40)
 @given(data=st.data())
 def test_day_ahead_form_matches_the_model_across_dst(
-    client: TestClient[Litestar], conn: psycopg.Connection, data: st.DataObject
+    client: TestClient[Litestar],
+    conn: psycopg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
 ) -> None:
     history = data.draw(around_dst())
     issued = data.draw(st.sampled_from(ISSUED))
     zone = data.draw(st.sampled_from(ZONES))
     reload(conn, history)
-    params = {**target_span(history), "issued_before": issued.strftime("%H:%M"), "timezone": zone}
+    params = {
+        **every_node(history, monkeypatch, data),
+        "issued_before": issued.strftime("%H:%M"),
+        "timezone": zone,
+    }
     response = client.get("/api/v1/measures/horizon", params=params)
     assert response.status_code == 200, response.text
     assert as_model(response.json()["data"]) == reference.day_ahead(history.rows, issued, zone)

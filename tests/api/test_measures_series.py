@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 
 from gridts.quality import Quality
 from support.db import compress_all, make_hierarchy, reset_database, write_series_measures
+from support.read_paths import draw_read_path
 from support.wire import iso_instant
 
 if TYPE_CHECKING:
     import psycopg
+    import pytest
     from litestar import Litestar
     from litestar.testing import TestClient
 
@@ -185,11 +187,16 @@ def answered(
 @settings(max_examples=60)
 @given(history=histories(), data=st.data())
 def test_reads_select_series_and_name_them_as_the_model_says(
-    conn: psycopg.Connection, client: TestClient[Litestar], history: Any, data: st.DataObject
+    conn: psycopg.Connection,
+    client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+    history: Any,
+    data: st.DataObject,
 ) -> None:
     keys, revisions = history
     ids, revs = load(conn, keys, revisions)
     query = data.draw(filters(ids))
+    draw_read_path(monkeypatch, data)
     series = selected(ids, query)
     as_of = T0 + data.draw(st.integers(-50, 8)) * HOUR
     lead = data.draw(st.integers(0, 30))

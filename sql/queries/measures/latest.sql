@@ -17,13 +17,18 @@
 -- the primary key of an uncompressed chunk without statistics, under this sort, and kept each
 -- target's oldest revision (timescale/timescaledb#10447; tests/api/test_measures.py).
 --
--- Each row names its series only: the node, its name, the kind, subtype and unit are read once
--- per series (filters/series.sql) and put back by the service. Repeated in every row they cost
--- the server 0.1-0.15 s and the worker 0.05-0.1 s of CPU over 720,000 rows (bench/README.md,
--- "Rows a chunk at a time, heads once per series").
-SELECT s.id, l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
+-- The series, s, come in one of two ways (gridts.measures.service). A big read chose them
+-- first (filters/series.sql, heads and all) and passes their ids (filters/chosen.sql): each row
+-- then names its series only, and the service puts back the node, its name, the kind, subtype
+-- and unit. Repeated in every row they cost the server 0.1-0.15 s and the worker 0.05-0.1 s of
+-- CPU over 720,000 rows (bench/README.md, "Rows a chunk at a time, heads once per series"). A
+-- small read (a few nodes, a short range) takes filters/series.sql itself as s and every row
+-- its head: one statement, one round trip and one plan instead of two, which is most of what
+-- the series query costs a small read (bench/README.md, "One statement for small reads").
+WITH s AS ({series})
+SELECT {head}, l.timestamp_measured, l.timestamp_collected, l.value::float8 / k.scale,
        quality_name(l.quality)
-FROM series s
+FROM s
 JOIN kind k ON k.name = s.kind
 CROSS JOIN LATERAL (
     SELECT DISTINCT ON (m.timestamp_measured)
@@ -35,6 +40,5 @@ CROSS JOIN LATERAL (
       AND {known}
     ORDER BY m.timestamp_measured, m.timestamp_collected DESC
 ) AS l
-WHERE s.id = ANY(%(series)s::integer[])
 ORDER BY s.node_id, s.id, l.timestamp_measured
 LIMIT %(limit)s

@@ -1,22 +1,31 @@
 """Latest, as-of and revision reads over ``measures``.
 
-The series set is resolved first (``gridts.reads.rows.select_heads``: each node's default series
-unless the request names series, kinds or subtypes) and passed as an array, so every chunk's
-primary key answers ``series_id = ANY(...)`` with the target range; see ``docs/query-plans.md``.
-Each row of the answer's query names its series only, and the series' head (node, node name,
-kind, subtype, unit), read with the set, completes it (``_measures``).
+Each read takes the series the filters select (each node's default series unless the request
+names series, kinds or subtypes) in one of two ways, by the answer's expected size:
 
-The rows are each handler's last query on its connection: they stream (``fetch_rows``), so a
-big answer is read from the database while it is sent.
+- A big read resolves them first (``gridts.reads.rows.select_heads``) and passes their ids as
+  an array. Each row of the answer's query then names its series only, and the series' head
+  (node, node name, kind, subtype, unit), read with the set, completes it (``_measures``): heads
+  in every row of a 720,000-row answer cost both sides a tenth of a second or more.
+- A small read (``SMALL_READ_ROWS``: a few nodes over a short range) is one statement: the
+  series query is the answer query's first part, and every row carries its head. The second
+  round trip and plan were about 0.5 ms of one node's day.
+
+See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads"). The rows
+are each handler's last query on its connection: they stream (``fetch_rows``), so a big answer
+is read from the database while it is sent.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from psycopg import sql
 
 from gridts.db.queries import query
 from gridts.measures.schemas import Measure
-from gridts.reads.rows import fetch_rows, select_heads
+from gridts.reads.rows import fetch_rows, select_heads, series_params
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -28,6 +37,17 @@ if TYPE_CHECKING:
     from gridts.quality import Quality
     from gridts.reads.filters import Filters
     from gridts.reads.rows import Head
+
+SMALL_READ_ROWS = 500
+"""Reads of at most this many node-hours (nodes named x hours in the range) are one statement.
+
+Heads in every row cost about 0.3 us a row on both sides together, the second statement about
+0.15 ms of the database's and driver's time: one node's month (359 rows) was still a little
+faster as one statement, ten nodes' 100 hours (880 rows) slower.
+"""
+
+_SERIES_ONLY = sql.SQL("s.id")
+_WITH_HEAD = sql.SQL("s.node_id, s.name, s.id, s.kind, s.subtype, s.unit")  # Measure's order
 
 
 def _measures(heads: Mapping[int, Head]) -> Callable[..., Measure]:
@@ -46,21 +66,59 @@ def _measures(heads: Mapping[int, Head]) -> Callable[..., Measure]:
     return measure
 
 
+def is_small(filters: Filters) -> bool:
+    """Whether the filters name nodes and at most ``SMALL_READ_ROWS`` node-hours."""
+    if not filters.node_ids:
+        return False
+    hours = (filters.end - filters.start) // timedelta(hours=1) + 1
+    return len(filters.node_ids) * hours <= SMALL_READ_ROWS
+
+
+def compose(name: str, *, small: bool, **parts: sql.Composable) -> sql.Composed:
+    """``sql/queries/measures/<name>.sql`` for a small read or a big one (``is_small``).
+
+    A small one selects the series by the filters' parameters (``series_params``) and builds
+    ``Measure`` rows; a big one takes the chosen series' ids as ``series`` and builds rows with
+    ``_measures``.
+    """
+    if small:
+        return query("measures", name).format(
+            series=query("filters", "series"), head=_WITH_HEAD, **parts
+        )
+    return query("measures", name).format(
+        series=query("filters", "chosen"), head=_SERIES_ONLY, **parts
+    )
+
+
+async def _read(
+    conn: AsyncConnection,
+    filters: Filters,
+    name: str,
+    *,
+    parts: Mapping[str, sql.Composable],
+    params: Mapping[str, object],
+    limit: int,
+) -> list[Measure]:
+    """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or the other."""
+    if is_small(filters):
+        statement = compose(name, small=True, **parts)
+        bound = {**params, **series_params(filters)}
+        return await fetch_rows(conn, statement, bound, limit, Measure, stream=True)
+    heads = await select_heads(conn, filters)
+    if not heads:
+        return []
+    statement = compose(name, small=False, **parts)
+    bound = {**params, "series": list(heads)}
+    return await fetch_rows(conn, statement, bound, limit, _measures(heads), stream=True)
+
+
 async def latest(
     conn: AsyncConnection, filters: Filters, collected: datetime | None, limit: int
 ) -> list[Measure]:
     """The latest revision per series and target (as known at ``collected``)."""
-    heads = await select_heads(conn, filters)
-    if not heads:
-        return []
-    params = {
-        "series": list(heads),
-        "start": filters.start,
-        "end": filters.end,
-        "collected": collected,
-    }
-    statement = query("measures", "latest").format(known=query("measures", "known_at"))
-    return await fetch_rows(conn, statement, params, limit, _measures(heads), stream=True)
+    params = {"start": filters.start, "end": filters.end, "collected": collected}
+    parts = {"known": query("measures", "known_at")}
+    return await _read(conn, filters, "latest", parts=parts, params=params, limit=limit)
 
 
 async def revisions(
@@ -71,35 +129,25 @@ async def revisions(
     limit: int,
 ) -> list[Measure]:
     """Every revision per series and target, collected in the optional window."""
-    heads = await select_heads(conn, filters)
-    if not heads:
-        return []
     params = {
-        "series": list(heads),
         "start": filters.start,
         "end": filters.end,
         "collected_from": collected_from,
         "collected_to": collected_to,
     }
-    return await fetch_rows(
-        conn, query("measures", "revisions"), params, limit, _measures(heads), stream=True
-    )
+    return await _read(conn, filters, "revisions", parts={}, params=params, limit=limit)
 
 
 async def horizon(
     conn: AsyncConnection, filters: Filters, cutoff: Cutoff, limit: int
 ) -> list[Measure]:
     """Per target, the latest revision known by ``cutoff`` (a lead, or a day-ahead issue time)."""
-    heads = await select_heads(conn, filters)
-    if not heads:
-        return []
     params = {
-        "series": list(heads),
         "start": filters.start,
         "end": filters.end,
         "lead": cutoff.lead,
         "issued": cutoff.issued_before,
         "tz": cutoff.timezone,
     }
-    statement = query("measures", "latest").format(known=query("measures", "known_ahead"))
-    return await fetch_rows(conn, statement, params, limit, _measures(heads), stream=True)
+    parts = {"known": query("measures", "known_ahead")}
+    return await _read(conn, filters, "latest", parts=parts, params=params, limit=limit)

@@ -136,19 +136,21 @@ async def select_heads(conn: AsyncConnection, filters: Filters) -> dict[int, Hea
 
     Each node's default series unless the filters name series, kinds or subtypes.
     """
-    cursor = await conn.execute(
-        query("filters", "series"),
-        {
-            "node_ids": filters.node_ids,
-            "region_ids": filters.region_ids,
-            "grid_ids": filters.grid_ids,
-            "series_ids": filters.series_ids,
-            "kinds": filters.kinds,
-            "subtypes": filters.subtypes,
-            "default_only": filters.default_series,
-        },
-    )
+    cursor = await conn.execute(query("filters", "series"), series_params(filters))
     return {series: Head(*head) for (series, *head) in await cursor.fetchall()}
+
+
+def series_params(filters: Filters) -> dict[str, object]:
+    """The parameters of ``sql/queries/filters/series.sql`` for ``filters``."""
+    return {
+        "node_ids": filters.node_ids,
+        "region_ids": filters.region_ids,
+        "grid_ids": filters.grid_ids,
+        "series_ids": filters.series_ids,
+        "kinds": filters.kinds,
+        "subtypes": filters.subtypes,
+        "default_only": filters.default_series,
+    }
 
 
 async def select_series(conn: AsyncConnection, filters: Filters) -> list[int]:
