@@ -118,8 +118,24 @@ def query_timed_out(request: Request[Any, Any, Any], _: Exception) -> Response[d
     return _unavailable("the query took too long and was cancelled; narrow the request or retry")
 
 
+def write_collided(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    """A transaction PostgreSQL rolled back (deadlock, serialisation failure) after retries.
+
+    Ingest sends a batch again itself before it gets here (``gridts.ingest.store``).
+    """
+    log.warning(
+        "write rolled back on %s %s: %s", request.method, request.url.path, type(error).__name__
+    )
+    return _unavailable(
+        "the database rolled this request back (a deadlock or serialisation failure with "
+        "concurrent writes of the same rows); nothing of it is stored: send it again"
+    )
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     GridtsError: domain_error,
+    psycopg.errors.DeadlockDetected: write_collided,
+    psycopg.errors.SerializationFailure: write_collided,
     psycopg.errors.QueryCanceled: query_timed_out,
     psycopg.OperationalError: database_unavailable,
     PoolTimeout: database_unavailable,

@@ -21,12 +21,18 @@
 
 A concurrent writer of the same key is serialised by the primary key: the COPY or the INSERT
 waits for its commit, then fails on the key (the COPY: the staging path takes over) or skips it,
-and step 4 sees its value. The transaction commits before the caller answers,
-on a connection with ``synchronous_commit=on``: an acknowledged batch is durable.
+and step 4 sees its value. Two batches writing the same new keys in opposite orders can each
+wait for the other: PostgreSQL rolls one back (a deadlock, after ``deadlock_timeout``) and it is
+sent again whole (``WRITE_ATTEMPTS``), when it finds the other's rows stored. The transaction
+commits before the caller answers, on a connection with ``synchronous_commit=on``: an
+acknowledged batch is durable.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import random
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +69,11 @@ _COPY_TYPES = ("int4", "timestamptz", "timestamptz", "float8", "int2")
 _MEASURES_TYPES = ("int4", "timestamptz", "timestamptz", "int8", "int2")
 #: The largest ``abs(value) * scale`` stored exactly (float8's integers), as insert.sql has it.
 _EXACT_LIMIT = 2**53
+#: How often a batch is sent when PostgreSQL rolls it back for a deadlock or serialisation
+#: failure with a concurrent batch (``_store``); then the client gets a 503 saying so.
+WRITE_ATTEMPTS = 3
+#: What PostgreSQL rolls a transaction back with, to be tried again (SQLSTATE 40P01, 40001).
+ROLLED_BACK = (errors.DeadlockDetected, errors.SerializationFailure)
 
 
 async def store(
@@ -92,6 +103,25 @@ async def store_measures(
 
 
 async def _store(
+    conn: AsyncConnection,
+    count: int,
+    prepare: Callable[[datetime | None], Awaitable[Batch]],
+    horizon: Horizon | None,
+) -> IngestResult:
+    for attempt in itertools.count(1):
+        try:
+            return await _attempt(conn, count, prepare, horizon)
+        except ROLLED_BACK:
+            # A deadlock with a concurrent batch writing the same new keys in another order, or
+            # a serialisation failure: PostgreSQL rolled this one back whole, so it is sent
+            # again as it was. The other batch has committed or is about to.
+            if attempt == WRITE_ATTEMPTS:
+                raise
+            await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))  # noqa: S311 - jitter
+    raise AssertionError  # unreachable: the loop returns or raises
+
+
+async def _attempt(
     conn: AsyncConnection,
     count: int,
     prepare: Callable[[datetime | None], Awaitable[Batch]],
