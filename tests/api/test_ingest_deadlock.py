@@ -7,6 +7,9 @@ client sees two successes, not a 503 for a database that was never down.
 The deadlock is made, not hoped for: a third transaction holds key A, so batch 1 (C, A, D)
 takes C and waits on A, and batch 2 (D, C) takes D and waits on C. When the third rolls back,
 batch 1 takes A and waits on D: a cycle.
+
+A batch rolled back every time it is sent is a 503 that says so, not "the database is
+unavailable".
 """
 
 from __future__ import annotations
@@ -14,11 +17,19 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg
 
+from gridts.ingest import store as store_module
 from gridts.ingest.store import store
 from support.db import make_hierarchy, reset_database
+from support.wire import AUTH, measure
+
+if TYPE_CHECKING:
+    import pytest
+    from litestar import Litestar
+    from litestar.testing import TestClient
 
 T0 = datetime(2031, 5, 4, tzinfo=UTC)
 COLLECTED = T0 - timedelta(days=1)
@@ -105,3 +116,29 @@ def test_batches_deadlocked_on_the_same_new_keys_are_both_acknowledged(
         "SELECT timestamp_measured, value FROM measures ORDER BY timestamp_measured"
     ).fetchall()
     assert stored == [(T0, 1500), (T0 + timedelta(hours=1), 2500), (T0 + timedelta(hours=2), 3500)]
+
+
+def test_a_batch_rolled_back_every_time_is_a_503_saying_so(
+    conn: psycopg.Connection, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``WRITE_ATTEMPTS`` rollbacks the client is told to send the batch again, with
+    ``Retry-After``, not that the database is down (the rollbacks are injected here: PostgreSQL
+    cannot be made to deadlock a batch three times in a row on purpose)."""
+    reset_database(conn)
+    node = make_hierarchy(conn, {"G": {"R": ["N"]}}).nodes[0]
+    attempts = []
+
+    async def rolled_back(*_: object) -> None:
+        attempts.append(1)
+        raise psycopg.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr(store_module, "_attempt", rolled_back)
+    response = client.post(
+        "/api/v1/measures", json=[measure(node, T0, COLLECTED, 1.5)], headers=AUTH
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"]
+    assert "rolled this request back" in response.json()["detail"]
+    assert "send it again" in response.json()["detail"]
+    assert len(attempts) == store_module.WRITE_ATTEMPTS
+    assert conn.execute("SELECT count(*) FROM measures").fetchone() == (0,)
