@@ -31,7 +31,6 @@ acknowledged batch is durable.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -108,17 +107,15 @@ async def _store(
     prepare: Callable[[datetime | None], Awaitable[Batch]],
     horizon: Horizon | None,
 ) -> IngestResult:
-    for attempt in itertools.count(1):
+    for attempt in range(1, WRITE_ATTEMPTS):
         try:
             return await _attempt(conn, count, prepare, horizon)
         except ROLLED_BACK:
             # A deadlock with a concurrent batch writing the same new keys in another order, or
             # a serialisation failure: PostgreSQL rolled this one back whole, so it is sent
             # again as it was. The other batch has committed or is about to.
-            if attempt == WRITE_ATTEMPTS:
-                raise
             await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))  # noqa: S311 - jitter
-    raise AssertionError  # unreachable: the loop returns or raises
+    return await _attempt(conn, count, prepare, horizon)  # its rollback reaches the client
 
 
 async def _attempt(

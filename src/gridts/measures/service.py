@@ -9,7 +9,8 @@ names series, kinds or subtypes) in one of two ways, by the answer's expected si
   in every row of a 720,000-row answer cost both sides a tenth of a second or more.
 - A small read (``SMALL_READ_ROWS``: a few nodes over a short range) is one statement: the
   series query is the answer query's first part, and every row carries its head. The second
-  round trip and plan were about 0.5 ms of one node's day.
+  round trip and plan were about 0.15 ms of one node's day at p50, 0.3-0.6 ms at p99 while
+  batches are written.
 
 See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads"). The rows
 are each handler's last query on its connection: they stream (``fetch_rows``), so a big answer
