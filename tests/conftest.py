@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import os
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -84,10 +85,28 @@ def make_client(db: str, app_settings: Settings) -> Iterator[ClientFactory]:
     with contextlib.ExitStack() as stack:
 
         def make(**overrides: Any) -> TestClient[Litestar]:
-            app = create_app(dataclasses.replace(app_settings, **overrides), database_url=db)
-            return stack.enter_context(TestClient(app))
+            settings = dataclasses.replace(app_settings, **overrides)
+            app = create_app(settings, database_url=db)
+            client = stack.enter_context(TestClient(app))
+            _wait_for_pool(app, settings.pool_min_size)
+            return client
 
         yield make
+
+
+def _wait_for_pool(app: Litestar, size: int) -> None:
+    """Return once the app's pool holds its first ``size`` connections (at most 5 s).
+
+    The pool opens them in the background, and psycopg_pool draws each one's expiry jitter from
+    the global ``random``: inside a property test's first data generation, hypothesis takes that
+    for a strategy using ``random`` and fails the test (seen in CI, once).
+    """
+    pool = app.state.get("pool")
+    deadline = time.monotonic() + 5
+    while pool is not None and time.monotonic() < deadline:
+        if pool.get_stats().get("pool_available", 0) >= size:
+            return
+        time.sleep(0.01)
 
 
 @pytest.fixture
