@@ -73,6 +73,9 @@ _EXACT_LIMIT = 2**53
 WRITE_ATTEMPTS = 3
 #: What PostgreSQL rolls a transaction back with, to be tried again (SQLSTATE 40P01, 40001).
 ROLLED_BACK = (errors.DeadlockDetected, errors.SerializationFailure)
+#: The pause before sending a batch again is drawn from its own generator, which leaves the
+#: global ``random`` of the process (a seeded simulation's, say) as it was.
+_JITTER = random.Random()  # noqa: S311 - a pause, not a secret
 
 
 async def store(
@@ -114,7 +117,7 @@ async def _store(
             # A deadlock with a concurrent batch writing the same new keys in another order, or
             # a serialisation failure: PostgreSQL rolled this one back whole, so it is sent
             # again as it was. The other batch has committed or is about to.
-            await asyncio.sleep(random.uniform(0.0, 0.05 * attempt))  # noqa: S311 - jitter
+            await asyncio.sleep(_JITTER.uniform(0.0, 0.05 * attempt))
     return await _attempt(conn, count, prepare, horizon)  # its rollback reaches the client
 
 
