@@ -40,12 +40,7 @@ if TYPE_CHECKING:
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_SECONDS = 75  # the whole run, all phases: fuzzing and stateful repeat until it is spent
 
-#: Operations left out of this run, each with its reason; the list is meant to be empty.
-#: listRollups and getAccuracy answer 500 ("column m.node_id does not exist": their SQL,
-#: sql/queries/rollups/latest.sql and sql/queries/accuracy/stats.sql, still reads measures by
-#: node after migration 0007 keyed them by series). Their rewrite is under way in another
-#: branch; test_rollups_and_accuracy_still_fail below fails as soon as it lands, to say that
-#: they must come back in here.
+#: Operations left out of this run, each with its reason; the list is meant to be empty, and is.
 AWAITING_REWRITE: tuple[str, ...] = ()
 
 
