@@ -21,7 +21,7 @@ import httpx
 import psycopg
 
 from gridts.accuracy.schemas import Final
-from gridts.accuracy.service import statement
+from gridts.accuracy.service import cutoffs, statement
 from gridts.dataset import DatasetPlan
 from gridts.reads.leads import parse_lead
 from gridts.reads.levels import Level
@@ -64,6 +64,7 @@ def print_plan(url: str, region: int, leads: list[str]) -> None:
             "start": PLAN.start,
             "end": PLAN.end,
             "leads": [parse_lead(lead) for lead in leads],
+            "cutoffs": cutoffs([parse_lead(lead) for lead in leads]),
             "limit": 1000,
         }
         print(

@@ -3,23 +3,27 @@
 -- optional local-day bucket (in the entity's grid's zone, or %(timezone)s).
 --
 -- One scan of the revisions in range (primary key / compressed batches segmented by series),
--- each revision seeing, over its (series, target) window, when the revisions that count were
--- collected:
---   final_at: when the final was (the latest revision, or the first collected at or after the
---             target);
---   at_N:     per lead, in %(leads)s's order, the latest revision collected at or before
---             target - lead;
--- then one group per (series, target) takes the values collected then (known). TimescaleDB's
--- last(value, collected) per lead did the same in one step at twice the cost (five of them made
--- 100 of the 160 ms of one region's year; the windows take 60).
+-- each revision seeing, in its (series, target) window ordered by collection time, when the
+-- revisions next to it were collected (after, and before when the final is the
+-- first revision at or after the target). One group per (series, target) (known) then takes the
+-- final (the latest revision, or the first collected at or after the target) and,
+-- per lead, the forecast: the revision collected at or before target - cutoff whose successor,
+-- if any, came after it (f_1 .. f_N; %(cutoffs)s are the leads in microseconds, made intervals
+-- of time only, so that subtracting them from a timestamp never goes through the calendar).
 -- A missing observation has no value: a null final leaves the target out, a null forecast means
--- none was known. grouped adds both up per (group: entity, kind, subtype; target) (the forecasts
--- lead by lead, as arrays), and totals unnests the leads: sums for sum kinds, means for mean
--- kinds, so a series' forecasts are only ever compared with that series' finals; a target
--- counts at a lead only where every series with a final there also has a forecast (some series'
--- forecasts against all series' finals would measure coverage, not accuracy).
--- Values are integers of the kind's smallest unit (migration 0010): totals are exact numerics in
--- the kind's unit; a mean is the total divided by the count, as avg() computes it.
+-- none was known. grouped adds both up per (group: entity, kind, subtype; target) and totals
+-- takes each lead in turn: a target counts at a lead only where every series with a final there
+-- also has a forecast (some series' forecasts against all series' finals would measure
+-- coverage, not accuracy).
+--
+-- The statistics are exact until the last step. Values are integers of the kind's smallest unit
+-- (migration 0010), so a total's error (forecast - final, diff) is an integer; a mean kind's is
+-- that over the number of series (divisor). sums adds up the integers per divisor (count, sum,
+-- sum of absolute values, sum of squares); stats divides each by its divisor (or its square) at
+-- 40 decimal places, and the answer's columns divide by the count and the kind's scale, also at
+-- 40 places or more, before rounding once to float8. The percentage error of a target is
+-- |diff| / |final| whatever the divisor or scale (both cancel), one numeric division per target
+-- and lead; it is finite, since a final that is not 0 is at least one unit.
 --
 -- Rows are grouped and sorted by a group number (grp), not by the group's text columns: their
 -- collation-aware comparisons made the two sorts over every (series, target) most of the time.
@@ -35,62 +39,59 @@ WITH members AS MATERIALIZED (
     FROM members
     GROUP BY grp
 ), revisions AS (
-    SELECT m.series_id, m.timestamp_measured AS target, m.timestamp_collected, m.value,
-           {final_at} OVER series_target AS final_at,
-           {forecasts_at}
+    SELECT m.series_id, m.timestamp_measured AS target, m.timestamp_collected AS collected,
+           m.value, {neighbours}
     FROM measures m
     WHERE m.series_id = ANY(%(series)s::integer[])
       AND m.timestamp_measured >= %(start)s::timestamptz
       AND m.timestamp_measured <= %(end)s::timestamptz
-    WINDOW series_target AS (PARTITION BY m.series_id, m.timestamp_measured)
+    WINDOW series_target AS (
+        PARTITION BY m.series_id, m.timestamp_measured ORDER BY m.timestamp_collected
+    )
 ), known AS (
     SELECT series_id, target,
-           max(value) FILTER (WHERE timestamp_collected = final_at) AS final,
-           ARRAY[{forecasts}] AS forecasts
+           max(value) FILTER (WHERE {is_final}) AS final,
+           {forecasts}
     FROM revisions
     GROUP BY series_id, target
-    HAVING max(value) FILTER (WHERE timestamp_collected = final_at) IS NOT NULL
+    HAVING max(value) FILTER (WHERE {is_final}) IS NOT NULL
 ), grouped AS (
     SELECT mb.grp, k.target,
            count(*) AS finals,
            sum(k.final) AS final,
-           ARRAY[{forecast_sums}] AS forecasts,
-           ARRAY[{forecast_counts}] AS forecast_counts
+           {forecast_sums}
     FROM known k
     JOIN members mb USING (series_id)
     GROUP BY mb.grp, k.target
 ), totals AS (
-    SELECT g.grp, g.target, l.lead,
-           CASE WHEN gr.mean THEN g.final / g.finals ELSE g.final END / gr.scale AS final,
-           CASE WHEN gr.mean THEN g.forecasts[l.slot] / g.finals
-                ELSE g.forecasts[l.slot] END / gr.scale AS forecast,
-           gr.tz
+    SELECT g.grp, l.lead, {bucket} AS bucket,
+           CASE WHEN gr.mean THEN g.finals ELSE 1 END AS divisor,
+           l.forecast - g.final AS diff, g.final
     FROM grouped g
     JOIN groups gr USING (grp)
-    CROSS JOIN unnest(%(leads)s::interval[]) WITH ORDINALITY AS l (lead, slot)
-    WHERE g.forecast_counts[l.slot] = g.finals
--- Errors in numeric: exact, and free of float8's underflow errors (a tiny error squared) and
--- overflow (a percentage of a final near 0); results are rounded back into float8's range, and a
--- MAPE beyond it is infinite (null in the answer).
-), errors AS (
-    SELECT grp, lead, {bucket} AS bucket,
-           forecast::numeric - final::numeric AS err, final::numeric AS final
+    CROSS JOIN LATERAL (VALUES {slots}) AS l (lead, forecast, forecasts)
+    WHERE l.forecasts = g.finals
+), sums AS (
+    SELECT grp, lead, bucket, divisor, count(*) AS count,
+           sum(diff) AS diffs, sum(abs(diff)) AS absolute, sum(diff * diff) AS squares,
+           sum(abs(diff) / abs(final)) FILTER (WHERE final <> 0) AS ratios,
+           count(*) FILTER (WHERE final <> 0) AS ratio_count
     FROM totals
+    GROUP BY grp, lead, bucket, divisor
 ), stats AS (
-    SELECT grp, lead, bucket, count(*) AS count,
-           avg(err) AS bias,
-           avg(abs(err)) AS mae,
-           sqrt(avg(err * err)) AS rmse,
-           100 * avg(abs(err) / abs(final)) FILTER (WHERE final <> 0) AS mape
-    FROM errors
+    SELECT grp, lead, bucket, sum(count)::bigint AS count,
+           sum(round(diffs, 40) / divisor) AS diffs,
+           sum(round(absolute, 40) / divisor) AS absolute,
+           sum(round(squares, 40) / (divisor * divisor)) AS squares,
+           sum(ratios) AS ratios, sum(ratio_count) AS ratio_count
+    FROM sums
     GROUP BY grp, lead, bucket
 )
 SELECT gr.entity, st.lead, st.bucket, st.count,
-       round(st.bias, 330)::float8,
-       round(st.mae, 330)::float8,
-       round(st.rmse, 330)::float8,
-       CASE WHEN st.mape >= 1.7976931348623157e308 THEN 'Infinity'::float8
-            ELSE round(st.mape, 330)::float8 END,
+       (st.diffs / st.count / gr.scale)::float8,
+       (st.absolute / st.count / gr.scale)::float8,
+       (sqrt(st.squares / st.count) / gr.scale)::float8,
+       (100 * st.ratios / nullif(st.ratio_count, 0))::float8,
        gr.kind, gr.subtype, gr.unit, {series_id}, gr.tz
 FROM stats st
 JOIN groups gr USING (grp)

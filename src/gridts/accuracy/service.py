@@ -7,6 +7,7 @@ of those kinds), so forecasts are always compared with the same series' finals.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
@@ -18,19 +19,24 @@ from gridts.reads.rows import fetch_rows, select_series, series_members
 from gridts.rollups.days import local
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from psycopg import AsyncConnection
 
     from gridts.reads.filters import Filters
 
-#: When the revision that is the final was collected, over a (series, target) window.
-_FINAL_AT = {
-    Final.LATEST: sql.SQL("max(m.timestamp_collected)"),
+#: What each revision sees of its neighbours in its (series, target) window, per final.
+_NEIGHBOURS = {
+    Final.LATEST: sql.SQL("lead(m.timestamp_collected) OVER series_target AS after"),
     Final.AT_TARGET: sql.SQL(
-        "min(m.timestamp_collected) FILTER (WHERE m.timestamp_collected >= m.timestamp_measured)"
+        "lag(m.timestamp_collected) OVER series_target AS before, "
+        "lead(m.timestamp_collected) OVER series_target AS after"
     ),
 }
+#: Whether a revision is the final: the latest, or the first collected at or after the target.
+_IS_FINAL = {
+    Final.LATEST: sql.SQL("after IS NULL"),
+    Final.AT_TARGET: sql.SQL("collected >= target AND (before IS NULL OR before < target)"),
+}
+_MICROSECOND = timedelta(microseconds=1)
 
 
 async def accuracy(
@@ -53,6 +59,7 @@ async def accuracy(
         "start": filters.start,
         "end": filters.end,
         "leads": leads,
+        "cutoffs": cutoffs(leads),
         "timezone": timezone,
     }
 
@@ -67,39 +74,60 @@ async def accuracy(
     )
 
 
-#: When the forecast at a lead (a slot of ``%(leads)s``) was collected, over the same window.
-_FORECAST_AT = sql.SQL(
-    "max(m.timestamp_collected) FILTER (WHERE m.timestamp_collected "
-    "<= m.timestamp_measured - (%(leads)s::interval[])[{slot}]) OVER series_target AS {name}"
+def cutoffs(leads: list[timedelta]) -> list[int]:
+    """The leads in microseconds (``%(cutoffs)s`` of stats.sql, made ``interval``s of time only).
+
+    psycopg sends a ``timedelta`` of a day or more as days, and ``timestamptz - interval`` with
+    days goes through the calendar (the session's zone): measured at 5 of 120 ms for one region's
+    year. The same lead in microseconds is plain arithmetic, and UTC sessions make both equal.
+    """
+    return [lead // _MICROSECOND for lead in leads]
+
+
+#: The forecast at a lead (slot): the revision collected at or before the cutoff whose successor,
+#: if any, was collected after it.
+_FORECAST = sql.SQL(
+    "max(value) FILTER (WHERE collected <= target - {cutoff} "
+    "AND (after IS NULL OR after > target - {cutoff})) AS {name}"
 )
-_FORECAST = sql.SQL("max(value) FILTER (WHERE timestamp_collected = {name})")
-_FORECAST_SUM = sql.SQL("sum(k.forecasts[{}])")
+_CUTOFF = sql.SQL("((%(cutoffs)s::int8[])[{}] * interval '1 microsecond')")
 
 
 def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Composed:
     """The statistics query for ``level``, ``final``, bucketing and ``leads`` leads.
 
-    Each lead is an aggregate of its own (a slot of the arrays), so the revisions are grouped
-    once per (series, target) whatever the number of leads; the leads' values are parameters.
-    Measured at year scale (``bench/accuracy_year.py``, one region, four leads): a cross join
-    with the leads, grouped per (series, target, lead), took 422-427 ms; one ``last()`` per lead
-    230-273 ms; with a group number as the sort key 143-168 ms; with the windows (now) 112-132
-    ms (over HTTP; ``docs/query-plans.md``).
+    Each lead is a column of its own (``f_1`` .. ``f_N`` per series and target, their sums and
+    counts per group and target), so the revisions are grouped once per (series, target)
+    whatever the number of leads; the leads' values are parameters. Measured at year scale
+    (``bench/accuracy_year.py``, one region, four leads): a cross join with the leads, grouped
+    per (series, target, lead), took 422-427 ms; one ``last()`` per lead 230-273 ms; with a group
+    number as the sort key 143-168 ms; with windows over each (series, target) 112-132 ms (over
+    HTTP); with integer sums, a column per lead and each revision's successor (now): see
+    ``docs/query-plans.md``.
     """
-    slots = [sql.Literal(slot) for slot in range(1, leads + 1)]
-    names = [sql.Identifier(f"at_{slot}") for slot in range(1, leads + 1)]
+    slots = range(1, leads + 1)
     return query("accuracy", "stats").format(
         members=series_members(level),
-        final_at=_FINAL_AT[final],
-        forecasts_at=sql.SQL(", ").join(
-            _FORECAST_AT.format(slot=slot, name=name)
-            for slot, name in zip(slots, names, strict=True)
+        neighbours=_NEIGHBOURS[final],
+        is_final=_IS_FINAL[final],
+        forecasts=sql.SQL(",\n           ").join(
+            _FORECAST.format(cutoff=_CUTOFF.format(slot), name=sql.Identifier(f"f_{slot}"))
+            for slot in slots
         ),
-        forecasts=sql.SQL(", ").join(_FORECAST.format(name=name) for name in names),
-        forecast_sums=sql.SQL(", ").join(_FORECAST_SUM.format(slot) for slot in slots),
-        forecast_counts=sql.SQL(", ").join(
-            sql.SQL("count(k.forecasts[{}])").format(slot) for slot in slots
+        forecast_sums=sql.SQL(", ").join(
+            sql.SQL("sum(k.{f}) AS {sums}, count(k.{f}) AS {counts}").format(
+                f=sql.Identifier(f"f_{slot}"),
+                sums=sql.Identifier(f"sum_{slot}"),
+                counts=sql.Identifier(f"count_{slot}"),
+            )
+            for slot in slots
+        ),
+        slots=sql.SQL(", ").join(
+            sql.SQL("((%(leads)s::interval[])[{}], g.{}, g.{})").format(
+                slot, sql.Identifier(f"sum_{slot}"), sql.Identifier(f"count_{slot}")
+            )
+            for slot in slots
         ),
         series_id=sql.SQL("gr.series_id" if level is Level.NODE else "NULL::integer"),
-        bucket=sql.SQL("time_bucket('1 day', target, tz)" if daily else "NULL::timestamptz"),
+        bucket=sql.SQL("time_bucket('1 day', g.target, gr.tz)" if daily else "NULL::timestamptz"),
     )
