@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from gridts.dataset import DatasetPlan
 
-Kind = Literal["latest", "as_of", "rollup", "revisions"]
+Kind = Literal["latest", "as_of", "rollup", "revisions", "accuracy"]
 Scope = Literal["one_node", "all_nodes", "one_region", "one_grid", "all_grids"]
 Level = Literal["region", "grid"]
 
@@ -25,7 +25,11 @@ PATHS: dict[Kind, str] = {
     "as_of": "/api/v1/measures",
     "rollup": "/api/v1/rollups",
     "revisions": "/api/v1/measures/revisions",
+    "accuracy": "/api/v1/accuracy",
 }
+#: The leads of the accuracy read: three the generator's revisions are collected at (12, 11 and
+#: 10 hours ahead) and one none is (a day), as ``accuracy_year.py``'s second set.
+ACCURACY_LEADS = ("PT10H", "PT11H", "PT12H", "PT24H")
 
 
 @dataclass(frozen=True)
@@ -53,22 +57,24 @@ class ReadCase:
     days: int
     """Width of the range in days (the x axis of ``latency_by_width.png``)."""
     level: Level | None = None
-    """Rollups: the level aggregated to."""
+    """Rollups and accuracy: the level aggregated to."""
     resolution: str | None = None
     """Rollups: ``auto``, ``raw``, ``1h``, ``1d``; None leaves it to the service (``auto``)."""
     collected: datetime | None = None
     """"As of" reads: the collection time."""
     mixed: bool = False
     """One of the reads the mixed load picks from."""
+    leads: tuple[str, ...] = ()
+    """Accuracy: the leads compared."""
 
     @property
     def path(self) -> str:
         """The HTTP path the read requests."""
         return PATHS[self.kind]
 
-    def params(self, ids: Entities) -> dict[str, str | int]:
+    def params(self, ids: Entities) -> dict[str, str | int | list[str]]:
         """The query string of the HTTP request, for a database whose entities are ``ids``."""
-        params: dict[str, str | int] = {
+        params: dict[str, str | int | list[str]] = {
             "start_datetime": self.start.isoformat(),
             "end_datetime": self.end.isoformat(),
         }
@@ -84,6 +90,8 @@ class ReadCase:
             params["resolution"] = self.resolution
         if self.collected:
             params["collected_datetime"] = self.collected.isoformat()
+        if self.leads:
+            params["lead"] = list(self.leads)
         return params
 
     def figure_id(self, statistic: str) -> str:
@@ -149,6 +157,14 @@ def read_cases(plan: DatasetPlan) -> list[ReadCase]:
         ReadCase(
             "revisions.one_node.1d", "revisions, one node, 1 d", "revisions", "one_node",
             start(1), end, 1, mixed=True,
+        )
+    )
+    # The widest range: issue 14's /accuracy goal is a year of one region at four leads.
+    cases.append(
+        ReadCase(
+            f"accuracy.one_region.{days[-1]}d", f"accuracy, one region, 4 leads, {days[-1]} d",
+            "accuracy", "one_region", start(days[-1]), end, days[-1], level="region",
+            leads=ACCURACY_LEADS,
         )
     )
     # fmt: on
