@@ -21,7 +21,7 @@ import httpx
 import psycopg
 
 from gridts.accuracy.schemas import Final
-from gridts.accuracy.service import cutoffs, statement
+from gridts.accuracy.service import microseconds, statement
 from gridts.dataset import DatasetPlan
 from gridts.reads.leads import parse_lead
 from gridts.reads.levels import Level
@@ -63,8 +63,7 @@ def print_plan(url: str, region: int, leads: list[str]) -> None:
             "timezone": None,
             "start": PLAN.start,
             "end": PLAN.end,
-            "leads": [parse_lead(lead) for lead in leads],
-            "cutoffs": cutoffs([parse_lead(lead) for lead in leads]),
+            "leads": microseconds([parse_lead(lead) for lead in leads]),
             "limit": 1000,
         }
         print(

@@ -7,9 +7,9 @@
 -- revisions next to it were collected (after, and before when the final is the
 -- first revision at or after the target). One group per (series, target) (known) then takes the
 -- final (the latest revision, or the first collected at or after the target) and,
--- per lead, the forecast: the revision collected at or before target - cutoff whose successor,
--- if any, came after it (f_1 .. f_N; %(cutoffs)s are the leads in microseconds, made intervals
--- of time only, so that subtracting them from a timestamp never goes through the calendar).
+-- per lead, the forecast: the revision collected at or before target - lead whose successor,
+-- if any, came after that (f_1 .. f_N; %(leads)s are in microseconds, made intervals of time
+-- only, so that subtracting them from a timestamp never goes through the calendar).
 -- A missing observation has no value: a null final leaves the target out, a null forecast means
 -- none was known. grouped adds both up per (group: entity, kind, subtype; target) and totals
 -- takes each lead in turn: a target counts at a lead only where every series with a final there

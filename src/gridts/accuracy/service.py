@@ -58,8 +58,7 @@ async def accuracy(
         "series": series,
         "start": filters.start,
         "end": filters.end,
-        "leads": leads,
-        "cutoffs": cutoffs(leads),
+        "leads": microseconds(leads),
         "timezone": timezone,
     }
 
@@ -74,23 +73,25 @@ async def accuracy(
     )
 
 
-def cutoffs(leads: list[timedelta]) -> list[int]:
-    """The leads in microseconds (``%(cutoffs)s`` of stats.sql, made ``interval``s of time only).
+def microseconds(leads: list[timedelta]) -> list[int]:
+    """The leads as ``%(leads)s`` of stats.sql: microseconds, made ``interval``s of time only.
 
     psycopg sends a ``timedelta`` of a day or more as days, and ``timestamptz - interval`` with
     days goes through the calendar (the session's zone): measured at 5 of 120 ms for one region's
     year. The same lead in microseconds is plain arithmetic, and UTC sessions make both equal.
+    Read back, either interval is the same ``timedelta``.
     """
     return [lead // _MICROSECOND for lead in leads]
 
 
-#: The forecast at a lead (slot): the revision collected at or before the cutoff whose successor,
-#: if any, was collected after it.
+#: A lead (slot of ``%(leads)s``) as an interval of time only.
+_LEAD = sql.SQL("((%(leads)s::int8[])[{}] * interval '1 microsecond')")
+#: The forecast at a lead: the revision collected at or before target - lead whose successor,
+#: if any, was collected after that.
 _FORECAST = sql.SQL(
-    "max(value) FILTER (WHERE collected <= target - {cutoff} "
-    "AND (after IS NULL OR after > target - {cutoff})) AS {name}"
+    "max(value) FILTER (WHERE collected <= target - {lead} "
+    "AND (after IS NULL OR after > target - {lead})) AS {name}"
 )
-_CUTOFF = sql.SQL("((%(cutoffs)s::int8[])[{}] * interval '1 microsecond')")
 
 
 def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Composed:
@@ -111,7 +112,7 @@ def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Com
         neighbours=_NEIGHBOURS[final],
         is_final=_IS_FINAL[final],
         forecasts=sql.SQL(",\n           ").join(
-            _FORECAST.format(cutoff=_CUTOFF.format(slot), name=sql.Identifier(f"f_{slot}"))
+            _FORECAST.format(lead=_LEAD.format(slot), name=sql.Identifier(f"f_{slot}"))
             for slot in slots
         ),
         forecast_sums=sql.SQL(", ").join(
@@ -123,8 +124,8 @@ def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Com
             for slot in slots
         ),
         slots=sql.SQL(", ").join(
-            sql.SQL("((%(leads)s::interval[])[{}], g.{}, g.{})").format(
-                slot, sql.Identifier(f"sum_{slot}"), sql.Identifier(f"count_{slot}")
+            sql.SQL("({}, g.{}, g.{})").format(
+                _LEAD.format(slot), sql.Identifier(f"sum_{slot}"), sql.Identifier(f"count_{slot}")
             )
             for slot in slots
         ),
