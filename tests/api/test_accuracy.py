@@ -126,7 +126,7 @@ def test_accuracy_of_a_known_case(client: TestClient[Litestar], conn: psycopg.Co
     assert region["data"][0]["mape"] == pytest.approx(4.0)
 
 
-#: A final and its forecast in thousandths of a MW (the load kind's scale: three decimals, as
+#: A forecast and its final in thousandths of a MW (the load kind's scale: three decimals, as
 #: sent), the forecast a few MW off: errors of a few units, whose means in numerics of 16
 #: decimals have 17 significant digits, not always enough for the nearest float.
 _FINAL_AND_FORECAST = st.tuples(st.integers(-100_000, 100_000), st.integers(-5_000, 5_000)).map(
