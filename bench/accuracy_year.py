@@ -6,7 +6,7 @@ Creates (or recreates) the database ``bench_accuracy`` on that server, migrates 
 of the default data set with ``gridts seed``'s generator (27 nodes, hourly, 3 revisions collected
 12, 11 and 10 hours ahead: 709,560 rows), refreshes the rollups, compresses every chunk but the
 newest (as the compression policy would), starts ``gridts serve`` and times warm requests over
-HTTP. Prints p50/p99 and the plan of the statistics query (EXPLAIN ANALYZE, BUFFERS). The loading
+HTTP. Prints p50/p99 and the plan of the revisions query (EXPLAIN ANALYZE, BUFFERS). The loading
 and timing helpers are ``run.py``'s (``phases``).
 """
 
@@ -20,11 +20,8 @@ import click
 import httpx
 import psycopg
 
-from gridts.accuracy.schemas import Final
-from gridts.accuracy.service import microseconds, statement
 from gridts.dataset import DatasetPlan
-from gridts.reads.leads import parse_lead
-from gridts.reads.levels import Level
+from gridts.db.queries import query
 from gridts.testing.process import start_service
 from gridts.testing.servers import TimescaleServer
 from phases.ingest import seed_database
@@ -50,31 +47,16 @@ def prepare(server: TimescaleServer) -> str:
     return url
 
 
-def print_plan(url: str, region: int, leads: list[str]) -> None:
-    """The plan of the statistics query for one region."""
+def print_plan(url: str, region: int) -> None:
+    """The plan of the revisions query for one region (the rest of the work is numpy's)."""
     with psycopg.connect(url) as conn:
         cursor = conn.execute(  # each node's default series, as the service selects them
             "SELECT s.id FROM series s JOIN grid_node n ON n.id = s.node_id "
             "WHERE n.region_id = %s AND s.kind = 'load' AND s.subtype IS NULL ORDER BY s.id",
             (region,),
         )
-        params = {
-            "series": [n for (n,) in cursor],
-            "timezone": None,
-            "start": PLAN.start,
-            "end": PLAN.end,
-            "leads": microseconds([parse_lead(lead) for lead in leads]),
-            "limit": 1000,
-        }
-        print(
-            "\n".join(
-                explain(
-                    conn,
-                    statement(Level.REGION, Final.LATEST, daily=False, leads=len(leads)),
-                    params,
-                )
-            )
-        )
+        params = {"series": [n for (n,) in cursor], "start": PLAN.start, "end": PLAN.end}
+        print("\n".join(explain(conn, query("accuracy", "revisions"), params)))
 
 
 def time_requests(client: httpx.Client, region: int, leads: list[str], requests: int) -> None:
@@ -116,7 +98,7 @@ def main(server_url: str, requests: int, skip_load: bool) -> None:
                 time_requests(client, REGION, leads, requests)
     finally:
         service.stop()
-    print_plan(url, REGION, LEAD_SETS[1])
+    print_plan(url, REGION)
 
 
 if __name__ == "__main__":

@@ -192,6 +192,82 @@ def test_statistics_are_the_floats_nearest_the_exact_values(
         assert row["mape"] is None
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.data(),
+    magnitude=st.sampled_from([10**12, 3 * 10**18]),
+    mean=st.booleans(),
+)
+def test_statistics_of_values_near_the_integer_limits_are_exact(
+    client: TestClient[Litestar],
+    conn: psycopg.Connection,
+    data: st.DataObject,
+    magnitude: int,
+    mean: bool,
+) -> None:
+    """Stored integers up to 3e18 units: totals, errors and squares past int64, still exact.
+
+    10**12 units make the squares of a region's errors pass 2**63; 3 * 10**18 its totals and
+    errors too (and their quotients pass 2**53, where floats are no longer exact).
+    """
+    reset_database(conn)
+    make_hierarchy(conn, {(1, "G"): {(1, "R"): [(1, "a"), (2, "b"), (3, "c")]}})
+    kind = "price" if mean else "load"  # price averages across nodes: totals over the count
+    if mean:
+        for node in (1, 2, 3):
+            conn.execute("INSERT INTO series (node_id, kind) VALUES (%s, 'price')", (node,))
+    series = [
+        row[0]
+        for row in conn.execute("SELECT id FROM series WHERE kind = %s ORDER BY node_id", (kind,))
+    ]
+    value = st.integers(-magnitude, magnitude)
+    targets = data.draw(
+        st.lists(st.lists(st.tuples(value, value), min_size=3, max_size=3), max_size=8)
+    )
+    t0 = datetime(2031, 5, 1, tzinfo=UTC)
+    errors: list[tuple[Fraction, int]] = []  # (forecast total - final total) / divisor, final
+    with conn.transaction():
+        for hour, values in enumerate(targets):
+            t = t0 + timedelta(hours=hour)
+            for series_id, (forecast, final) in zip(series, values, strict=True):
+                for ahead, stored in ((12, forecast), (1, final)):
+                    conn.execute(
+                        "INSERT INTO measures (series_id, timestamp_measured, "
+                        "timestamp_collected, value) VALUES (%s, %s, %s, %s)",
+                        (series_id, t, t - timedelta(hours=ahead), stored),
+                    )
+            finals = sum(final for _, final in values)
+            diff = sum(forecast for forecast, _ in values) - finals
+            errors.append((Fraction(diff, 3 if mean else 1), finals))
+    scale = conn.execute("SELECT scale FROM kind WHERE name = %s", (kind,)).fetchone()
+    assert scale is not None
+    params = {
+        "start_datetime": t0.isoformat(),
+        "end_datetime": (t0 + timedelta(hours=max(len(targets), 1))).isoformat(),
+        "lead": "PT12H",
+        "level": "region",
+        "kind": kind,
+    }
+    response = client.get("/api/v1/accuracy", params=params)
+    assert response.status_code == 200, response.text
+    rows = response.json()["data"]
+    if not errors:
+        assert rows == []
+        return
+    [row] = rows
+    n, units = len(errors), scale[0]
+    assert row["count"] == n
+    assert row["bias"] == float(sum(e for e, _ in errors) / (n * units))
+    assert row["mae"] == float(sum(abs(e) for e, _ in errors) / (n * units))
+    assert row["rmse"] == _nearest_sqrt(sum(e * e for e, _ in errors) / (n * units**2))
+    ratios = [abs(e) / abs(final) * (3 if mean else 1) for e, final in errors if final]
+    if ratios:
+        mape = float(100 * sum(ratios) / len(ratios))
+        assert abs(row["mape"] - mape) <= math.ulp(mape), (row["mape"], mape)
+    else:
+        assert row["mape"] is None
+
+
 @pytest.mark.parametrize(
     ("extra", "key"),
     [

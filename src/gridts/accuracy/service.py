@@ -1,42 +1,73 @@
-"""Accuracy statistics, computed set-wise in one query (``sql/queries/accuracy/stats.sql``).
+"""Accuracy statistics: the revisions from PostgreSQL, the arithmetic in numpy (``compute``).
 
 The series compared are chosen by the shared filters (each node's default series unless the
 request names kinds or subtypes; at region and grid level, every series of the level's nodes
 of those kinds), so forecasts are always compared with the same series' finals.
+
+The revisions come one series at a time, and each group's per-target totals are folded once
+they hold ``_PENDING`` targets: a wide request's memory is bounded by one series' revisions and
+its groups' targets, not by all the revisions it reads.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
+import numpy as np
 from psycopg import sql
 
+from gridts.accuracy import compute
 from gridts.accuracy.schemas import Accuracy, Final
 from gridts.db.queries import query
+from gridts.errors import AnswerTooLargeError
 from gridts.reads.levels import Level
-from gridts.reads.rows import fetch_rows, select_series, series_members
+from gridts.reads.rows import select_series, series_members
 from gridts.rollups.days import local
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from psycopg import AsyncConnection
 
     from gridts.reads.filters import Filters
 
-#: What each revision sees of its neighbours in its (series, target) window, per final.
-_NEIGHBOURS = {
-    Final.LATEST: sql.SQL("lead(m.timestamp_collected) OVER series_target AS after"),
-    Final.AT_TARGET: sql.SQL(
-        "lag(m.timestamp_collected) OVER series_target AS before, "
-        "lead(m.timestamp_collected) OVER series_target AS after"
-    ),
-}
-#: Whether a revision is the final: the latest, or the first collected at or after the target.
-_IS_FINAL = {
-    Final.LATEST: sql.SQL("after IS NULL"),
-    Final.AT_TARGET: sql.SQL("collected >= target AND (before IS NULL OR before < target)"),
-}
 _MICROSECOND = timedelta(microseconds=1)
+#: PostgreSQL's epoch: its send format counts microseconds from here.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+#: Per-series targets a group holds before folding them into its totals.
+_PENDING = 1_000_000
+_MEMBERS = sql.SQL(
+    "SELECT series_id, id, kind, subtype, unit, aggregation, scale, tz FROM ({members}) AS m "
+    "ORDER BY id, kind, subtype NULLS FIRST, series_id"
+)
+
+
+@dataclass
+class _Group:
+    """An entity, kind and subtype: the series compared together, and their totals so far."""
+
+    entity: int
+    kind: str
+    subtype: str | None
+    unit: str
+    tz: str
+    mean: bool
+    scale: int
+    series: list[int] = field(default_factory=list)
+    pending: list[compute.Totals] = field(default_factory=list)
+    held: int = 0
+
+    def add(self, totals: compute.Totals, largest: int) -> None:
+        self.pending.append(totals)
+        self.held += len(totals.targets)
+        if self.held >= _PENDING:
+            self.pending = [self.totals(largest)]
+            self.held = len(self.pending[0].targets)
+
+    def totals(self, largest: int) -> compute.Totals:
+        return compute.combine(self.pending, bound=len(self.series) * largest)
 
 
 async def accuracy(
@@ -54,81 +85,109 @@ async def accuracy(
     series = await select_series(conn, filters)
     if not series:
         return []
-    params = {
-        "series": series,
-        "start": filters.start,
-        "end": filters.end,
-        "leads": microseconds(leads),
-        "timezone": timezone,
-    }
-
-    def row(*values: Any) -> Accuracy:  # noqa: ANN401 - positional columns of stats.sql
-        *fields, tz = values
-        if daily:
-            fields[2] = local(fields[2], tz)
-        return Accuracy(*fields)
-
-    return await fetch_rows(
-        conn, statement(level, final, daily=daily, leads=len(leads)), params, limit, row
-    )
+    groups, of_series = await _groups(conn, level, series, timezone)
+    ordered = sorted(set(leads))
+    steps = np.array(microseconds(ordered), dtype=np.int64)
+    largest = 0
+    async for series_id, part in _revisions(conn, series, filters):
+        largest = max(largest, part.largest())
+        group = groups[of_series[series_id]]
+        group.add(compute.known(part, steps, at_target=final is Final.AT_TARGET), largest)
+    totals = [group.totals(largest) if group.pending else None for group in groups]
+    buckets = await _buckets(conn, groups, totals) if daily else {}
+    answer: list[Accuracy] = []
+    for index, (group, total) in enumerate(zip(groups, totals, strict=True)):
+        if total is None or not len(total.targets):
+            continue
+        for row in compute.statistics(
+            total,
+            mean=group.mean,
+            scale=group.scale,
+            buckets=buckets.get(index),
+            bound=len(group.series) * largest,
+        ):
+            answer.append(
+                Accuracy(
+                    group.entity,
+                    ordered[row.lead],
+                    None if row.bucket is None else local(_instant(row.bucket), group.tz),
+                    row.count,
+                    row.bias,
+                    row.mae,
+                    row.rmse,
+                    row.mape,
+                    group.kind,
+                    group.subtype,
+                    group.unit,
+                    group.series[0] if level is Level.NODE else None,
+                )
+            )
+            if len(answer) > limit:
+                raise AnswerTooLargeError(limit)
+    return answer
 
 
 def microseconds(leads: list[timedelta]) -> list[int]:
-    """The leads as ``%(leads)s`` of stats.sql: microseconds, made ``interval``s of time only.
-
-    psycopg sends a ``timedelta`` of a day or more as days, and ``timestamptz - interval`` with
-    days goes through the calendar (the session's zone): measured at 5 of 120 ms for one region's
-    year. The same lead in microseconds is plain arithmetic, and UTC sessions make both equal.
-    Read back, either interval is the same ``timedelta``.
-    """
+    """The leads in microseconds, the unit of the revisions' times."""
     return [lead // _MICROSECOND for lead in leads]
 
 
-#: A lead (slot of ``%(leads)s``) as an interval of time only.
-_LEAD = sql.SQL("((%(leads)s::int8[])[{}] * interval '1 microsecond')")
-#: The forecast at a lead: the revision collected at or before target - lead whose successor,
-#: if any, was collected after that.
-_FORECAST = sql.SQL(
-    "max(value) FILTER (WHERE collected <= target - {lead} "
-    "AND (after IS NULL OR after > target - {lead})) AS {name}"
-)
+def _instant(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
 
 
-def statement(level: Level, final: Final, *, daily: bool, leads: int) -> sql.Composed:
-    """The statistics query for ``level``, ``final``, bucketing and ``leads`` leads.
-
-    Each lead is a column of its own (``f_1`` .. ``f_N`` per series and target, their sums and
-    counts per group and target), so the revisions are grouped once per (series, target)
-    whatever the number of leads; the leads' values are parameters. Measured at year scale
-    (``bench/accuracy_year.py``, one region, four leads): a cross join with the leads, grouped
-    per (series, target, lead), took 422-427 ms; one ``last()`` per lead 230-273 ms; with a group
-    number as the sort key 143-168 ms; with windows over each (series, target) 112-132 ms (over
-    HTTP); with integer sums, a column per lead and each revision's successor (now): see
-    ``docs/query-plans.md``.
-    """
-    slots = range(1, leads + 1)
-    return query("accuracy", "stats").format(
-        members=series_members(level),
-        neighbours=_NEIGHBOURS[final],
-        is_final=_IS_FINAL[final],
-        forecasts=sql.SQL(",\n           ").join(
-            _FORECAST.format(lead=_LEAD.format(slot), name=sql.Identifier(f"f_{slot}"))
-            for slot in slots
-        ),
-        forecast_sums=sql.SQL(", ").join(
-            sql.SQL("sum(k.{f}) AS {sums}, count(k.{f}) AS {counts}").format(
-                f=sql.Identifier(f"f_{slot}"),
-                sums=sql.Identifier(f"sum_{slot}"),
-                counts=sql.Identifier(f"count_{slot}"),
-            )
-            for slot in slots
-        ),
-        slots=sql.SQL(", ").join(
-            sql.SQL("({}, g.{}, g.{})").format(
-                _LEAD.format(slot), sql.Identifier(f"sum_{slot}"), sql.Identifier(f"count_{slot}")
-            )
-            for slot in slots
-        ),
-        series_id=sql.SQL("gr.series_id" if level is Level.NODE else "NULL::integer"),
-        bucket=sql.SQL("time_bucket('1 day', g.target, gr.tz)" if daily else "NULL::timestamptz"),
+async def _groups(
+    conn: AsyncConnection, level: Level, series: list[int], timezone: str | None
+) -> tuple[list[_Group], dict[int, int]]:
+    """The groups of ``series`` in the answer's order, and each series' group (its index)."""
+    cursor = await conn.execute(
+        _MEMBERS.format(members=series_members(level)),
+        {"series": series, "timezone": timezone},
     )
+    groups: list[_Group] = []
+    index: dict[tuple[int, str, str | None], int] = {}
+    of_series: dict[int, int] = {}
+    for series_id, entity, kind, subtype, unit, aggregation, scale, tz in await cursor.fetchall():
+        key = (entity, kind, subtype)
+        if key not in index:
+            index[key] = len(groups)
+            groups.append(_Group(entity, kind, subtype, unit, tz, mean=True, scale=scale))
+        group = groups[index[key]]
+        group.series.append(series_id)
+        group.mean = group.mean and aggregation == "mean"
+        group.unit, group.tz, group.scale = min(group.unit, unit), min(group.tz, tz), scale
+        of_series[series_id] = index[key]
+    return groups, of_series
+
+
+async def _revisions(
+    conn: AsyncConnection, series: list[int], filters: Filters
+) -> AsyncIterator[tuple[int, compute.Revisions]]:
+    """Each series' revisions in the filters' range, one series at a time."""
+    cursor = conn.cursor(binary=True)
+    params = {"series": series, "start": filters.start, "end": filters.end}
+    async for series_id, *columns in cursor.stream(query("accuracy", "revisions"), params):
+        if columns[0] is not None:  # None: no revisions in range
+            yield series_id, compute.Revisions.decode(*columns)
+
+
+async def _buckets(
+    conn: AsyncConnection, groups: list[_Group], totals: list[compute.Totals | None]
+) -> dict[int, compute.Ints]:
+    """Each group's targets' local days (time_bucket in its zone), by the group's index."""
+    zones: dict[str, list[int]] = {}
+    for index, (group, total) in enumerate(zip(groups, totals, strict=True)):
+        if total is not None and len(total.targets):
+            zones.setdefault(group.tz, []).append(index)
+    buckets: dict[int, compute.Ints] = {}
+    for zone, members in zones.items():
+        targets = np.unique(np.concatenate([totals[i].targets for i in members]))  # type: ignore[union-attr]
+        cursor = conn.cursor(binary=True)
+        await cursor.execute(
+            query("accuracy", "buckets"), {"targets": targets.tolist(), "timezone": zone}
+        )
+        row = await cursor.fetchone()
+        days = np.frombuffer(row[0] if row else b"", dtype=">i8").astype(np.int64)
+        for i in members:
+            buckets[i] = days[np.searchsorted(targets, totals[i].targets)]  # type: ignore[union-attr]
+    return buckets
