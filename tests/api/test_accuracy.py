@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Context
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 import msgspec
 import pytest
@@ -90,6 +91,29 @@ def test_accuracy_matches_the_model_at_every_level(
             assert row["bucket"] == key[5].isoformat().replace("+00:00", "Z"), row
         for name in ("bias", "mae", "rmse", "mape"):
             assert close(row[name], getattr(errors, name)), (key, name, row, errors)
+
+
+@settings(max_examples=15, deadline=None)
+@given(world=model.worlds(), level=st.sampled_from(["node", "region", "grid"]))
+def test_answers_do_not_depend_on_how_often_totals_are_folded(
+    client: TestClient[Litestar], conn: psycopg.Connection, world: model.World, level: str
+) -> None:
+    """A wide request folds each group's per-series totals as they come (to bound its memory):
+    folding after every series gives the same answer as folding once."""
+    model.load(conn, world)
+    targets = [row[1] for row in world.rows] or [world.base]
+    params = {
+        "start_datetime": min(targets).isoformat(),
+        "end_datetime": max(targets).isoformat(),
+        "level": level,
+        "lead": ["PT1H", "PT12H"],
+        "kind": ["load", "generation", "price"],
+    }
+    once = client.get("/api/v1/accuracy", params=params)
+    with patch("gridts.accuracy.service._PENDING", 1):
+        every_series = client.get("/api/v1/accuracy", params=params)
+    assert once.status_code == every_series.status_code == 200, once.text
+    assert every_series.json() == once.json()
 
 
 def test_accuracy_of_a_known_case(client: TestClient[Litestar], conn: psycopg.Connection) -> None:
