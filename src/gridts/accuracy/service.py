@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
-from psycopg import sql
 
 from gridts.accuracy import compute
 from gridts.accuracy.schemas import Accuracy, Final
@@ -38,10 +37,6 @@ _MICROSECOND = timedelta(microseconds=1)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: Per-series targets a group holds before folding them into its totals.
 _PENDING = 1_000_000
-_MEMBERS = sql.SQL(
-    "SELECT series_id, id, kind, subtype, unit, aggregation, scale, tz FROM ({members}) AS m "
-    "ORDER BY id, kind, subtype NULLS FIRST, series_id"
-)
 
 
 @dataclass
@@ -141,7 +136,7 @@ async def _groups(
 ) -> tuple[list[_Group], dict[int, int]]:
     """The groups of ``series`` in the answer's order, and each series' group (its index)."""
     cursor = await conn.execute(
-        _MEMBERS.format(members=series_members(level)),
+        query("accuracy", "members").format(members=series_members(level)),
         {"series": series, "timezone": timezone},
     )
     groups: list[_Group] = []
