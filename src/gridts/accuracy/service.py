@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 _MICROSECOND = timedelta(microseconds=1)
 #: PostgreSQL's epoch: its send format counts microseconds from here.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-#: Per-series targets a group holds before folding them into its totals.
-_PENDING = 1_000_000
+#: Per-series targets a group holds before folding them into its totals (a target holds 2 + 2 x
+#: leads integers: 20 MB at four leads).
+_PENDING = 250_000
 
 
 @dataclass
