@@ -147,6 +147,8 @@ class _Jobs(threading.Thread):
         self.stop = threading.Event()
         self.seconds: collections.Counter[str] = collections.Counter()
         self.runs = 0
+        self.deferred: collections.Counter[str] = collections.Counter()
+        """Compression runs TimescaleDB gave up on for the next run (``_DEFERRED``)."""
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True, application_name=JOBS_APPLICATION) as conn:
@@ -156,9 +158,21 @@ class _Jobs(threading.Thread):
                     if self.stop.is_set():
                         break
                     started = time.perf_counter()
-                    conn.execute("CALL run_job(%s)", (job,))
+                    try:
+                        conn.execute("CALL run_job(%s)", (job,))
+                    except psycopg.errors.DataException as error:
+                        if not str(error).startswith(_DEFERRED):
+                            raise
+                        self.deferred[what] += 1
                     self.seconds[what] += time.perf_counter() - started
                     self.runs += 1
+
+
+#: A compression policy that meets a refresh writing into the chunk it recompresses gives up on
+#: that chunk "retrying with next policy run" and fails its run with this message (TimescaleDB
+#: 2.28.3; seen once in a seed run, on series_1h). The scheduler would run it again; so does the
+#: loop above, instead of ending the phase's job runs.
+_DEFERRED = "columnstore policy failure"
 
 
 def _metrics(http: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -266,7 +280,8 @@ def measure(
         "tail: policy jobs run during the third run's reads",
         jobs.runs,
         "job runs",
-        note=f"seconds per job, in all: {ran or '-'}",
+        note=f"seconds per job, in all: {ran or '-'}"
+        + (f"; deferred to their next run: {dict(jobs.deferred)}" if jobs.deferred else ""),
     )
     job_runs = (runs_after[0] if runs_after else 0) - (runs_before[0] if runs_before else 0)
     results.add(
