@@ -13,9 +13,10 @@ times its largest value) says they fit, and as Python integers where it does not
 error is that integer over the number of series (the divisor), so the sums are kept per divisor
 and combined as fractions. Only the answer's columns are rounded, once each, to the nearest
 float (the square root through 60-digit decimals).
-The percentage error of a target is a quotient of two integers: each is a float plus the exact
-remainder of its division (Dekker's product, below), and the sum of both parts is rounded once
-(``math.fsum``), within a unit in the last place of the exact value.
+The percentage error of a target is a quotient of two integers: each is a float plus the float of
+its remainder (Dekker's product, below), and their sum is kept as two floats (``math.fsum`` and
+what it rounded off) before the one rounding: the nearest float too, short of a sum within about
+2**-100 of a halfway point (the SQL version's numerics left some a unit in the last place off).
 """
 
 from __future__ import annotations
@@ -263,9 +264,10 @@ def _ratio_terms(
 
     Each target's |diff| / |final| (finals of 0 left out) is its float quotient plus the float
     of its remainder, exact to about 2**-105 of it: the product of the quotient and the final
-    is split into two floats (Dekker), and the remainder divided again. ``math.fsum`` rounds the
-    sum of all those parts once. Unless ``exact_floats`` (every magnitude below 2**53), the
-    integers are not all floats exactly: their quotients are added as fractions instead.
+    is split into two floats (Dekker), and the remainder divided again. ``math.fsum`` adds all
+    those parts up; it and what its rounding left out make the mean, rounded once. Unless
+    ``exact_floats`` (every magnitude below 2**53), the integers are not all floats exactly:
+    their quotients are added as fractions instead.
     """
     nonzero = final != 0
     if not exact_floats:

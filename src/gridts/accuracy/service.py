@@ -4,13 +4,17 @@ The series compared are chosen by the shared filters (each node's default series
 request names kinds or subtypes; at region and grid level, every series of the level's nodes
 of those kinds), so forecasts are always compared with the same series' finals.
 
-The revisions come one series at a time, and each group's per-target totals are folded once
-they hold ``_PENDING`` targets: a wide request's memory is bounded by one series' revisions and
-its groups' targets, not by all the revisions it reads.
+The series are read in the answer's order of groups, a batch of them per query (``_per_batch``)
+and one series at a time within it; each group's per-target totals are folded once they hold
+``_PENDING`` targets, and a group is answered, and its totals dropped, at the end of the query
+that read its last series. A wide request's memory is bounded by one series' revisions and one
+batch's targets, not by all it reads (every node of 1,000 over a year: 961 MB of peak RSS when
+every group was held to the end).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -38,6 +42,9 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: Per-series targets a group holds before folding them into its totals (a target holds 2 + 2 x
 #: leads integers: 20 MB at four leads).
 _PENDING = 250_000
+#: Hourly targets of the range times the series of one query: its groups' totals are held until
+#: the query ends (then answered and dropped). 57 series for a year, 1 for 57 years and more.
+_BATCH_TARGETS = 500_000
 
 
 @dataclass
@@ -84,43 +91,59 @@ async def accuracy(
     groups, of_series = await _groups(conn, level, series, timezone)
     ordered = sorted(set(leads))
     steps = np.array(microseconds(ordered), dtype=np.int64)
-    largest = 0
-    async for series_id, part in _revisions(conn, series, filters):
-        largest = max(largest, part.largest())
-        group = groups[of_series[series_id]]
-        group.add(compute.known(part, steps, at_target=final is Final.AT_TARGET), largest)
-    totals = [group.totals(largest) if group.pending else None for group in groups]
-    buckets = await _buckets(conn, groups, totals) if daily else {}
+    chosen = [member for group in groups for member in group.series]  # in the groups' order
+    ends = list(itertools.accumulate(len(group.series) for group in groups))
+    per_batch = _per_batch(filters)
     answer: list[Accuracy] = []
-    for index, (group, total) in enumerate(zip(groups, totals, strict=True)):
-        if total is None or not len(total.targets):
-            continue
-        for row in compute.statistics(
-            total,
-            mean=group.mean,
-            scale=group.scale,
-            buckets=buckets.get(index),
-            bound=len(group.series) * largest,
-        ):
-            answer.append(
-                Accuracy(
-                    group.entity,
-                    ordered[row.lead],
-                    None if row.bucket is None else local(_instant(row.bucket), group.tz),
-                    row.count,
-                    row.bias,
-                    row.mae,
-                    row.rmse,
-                    row.mape,
-                    group.kind,
-                    group.subtype,
-                    group.unit,
-                    group.series[0] if level is Level.NODE else None,
+    largest, done = 0, 0
+    for first in range(0, len(chosen), per_batch):
+        batch = chosen[first : first + per_batch]
+        async for series_id, part in _revisions(conn, batch, filters):
+            largest = max(largest, part.largest())
+            group = groups[of_series[series_id]]
+            group.add(compute.known(part, steps, at_target=final is Final.AT_TARGET), largest)
+        complete = done
+        while complete < len(groups) and ends[complete] <= first + len(batch):
+            complete += 1
+        finished, done = groups[done:complete], complete
+        totals = [group.totals(largest) if group.pending else None for group in finished]
+        buckets = await _buckets(conn, finished, totals) if daily else {}
+        for index, (group, total) in enumerate(zip(finished, totals, strict=True)):
+            group.pending = []  # answered: its totals are no longer needed
+            if total is None or not len(total.targets):
+                continue
+            for row in compute.statistics(
+                total,
+                mean=group.mean,
+                scale=group.scale,
+                buckets=buckets.get(index),
+                bound=len(group.series) * largest,
+            ):
+                answer.append(
+                    Accuracy(
+                        group.entity,
+                        ordered[row.lead],
+                        None if row.bucket is None else local(_instant(row.bucket), group.tz),
+                        row.count,
+                        row.bias,
+                        row.mae,
+                        row.rmse,
+                        row.mape,
+                        group.kind,
+                        group.subtype,
+                        group.unit,
+                        group.series[0] if level is Level.NODE else None,
+                    )
                 )
-            )
-            if len(answer) > limit:
-                raise AnswerTooLargeError(limit)
+                if len(answer) > limit:
+                    raise AnswerTooLargeError(limit)
     return answer
+
+
+def _per_batch(filters: Filters) -> int:
+    """Series per query: ``_BATCH_TARGETS`` hourly targets of the range's (at least one series)."""
+    hours = (filters.end - filters.start) // timedelta(hours=1) + 1
+    return max(1, _BATCH_TARGETS // max(hours, 1))
 
 
 def microseconds(leads: list[timedelta]) -> list[int]:
