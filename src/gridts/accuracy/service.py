@@ -110,34 +110,49 @@ async def accuracy(
         buckets = await _buckets(conn, finished, totals) if daily else {}
         for index, (group, total) in enumerate(zip(finished, totals, strict=True)):
             group.pending = []  # answered: its totals are no longer needed
-            if total is None or not len(total.targets):
-                continue
-            for row in compute.statistics(
-                total,
-                mean=group.mean,
-                scale=group.scale,
-                buckets=buckets.get(index),
-                bound=len(group.series) * largest,
-            ):
-                answer.append(
-                    Accuracy(
-                        group.entity,
-                        ordered[row.lead],
-                        None if row.bucket is None else local(_instant(row.bucket), group.tz),
-                        row.count,
-                        row.bias,
-                        row.mae,
-                        row.rmse,
-                        row.mape,
-                        group.kind,
-                        group.subtype,
-                        group.unit,
-                        group.series[0] if level is Level.NODE else None,
-                    )
+            if total is not None and len(total.targets):
+                rows = _answer(
+                    group, total, buckets.get(index), leads=ordered, level=level, largest=largest
                 )
+                answer.extend(rows)
                 if len(answer) > limit:
                     raise AnswerTooLargeError(limit)
     return answer
+
+
+def _answer(
+    group: _Group,
+    totals: compute.Totals,
+    buckets: compute.Ints | None,
+    *,
+    leads: list[timedelta],
+    level: Level,
+    largest: int,
+) -> list[Accuracy]:
+    """One group's answer rows, from its totals."""
+    return [
+        Accuracy(
+            group.entity,
+            leads[row.lead],
+            None if row.bucket is None else local(_instant(row.bucket), group.tz),
+            row.count,
+            row.bias,
+            row.mae,
+            row.rmse,
+            row.mape,
+            group.kind,
+            group.subtype,
+            group.unit,
+            group.series[0] if level is Level.NODE else None,
+        )
+        for row in compute.statistics(
+            totals,
+            mean=group.mean,
+            scale=group.scale,
+            buckets=buckets,
+            bound=len(group.series) * largest,
+        )
+    ]
 
 
 def _per_batch(filters: Filters) -> int:
