@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     #: Sums: int64, or Python integers (``object``) where int64 could overflow.
     Sums = NDArray[Any]
 
-#: Magnitudes below this add up in int64 without overflow.
+#: int64 holds the integers of smaller magnitude than this.
 _INT64 = 2**63
 #: Integers below this are floats exactly.
 _FLOAT = 2**53
