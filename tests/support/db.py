@@ -20,6 +20,7 @@ from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import timedelta
 
     from support.reference import Row
 
@@ -215,3 +216,29 @@ def roles_restored(url: str) -> Iterator[None]:
                         sql.Literal(password),
                     )
                 )
+
+
+#: The rollups whose compressed chunks a bounded refresh recomputes whole when narrow enough.
+PER_SERIES_ROLLUPS = ("series_latest", "series_1h")
+
+
+@contextlib.contextmanager
+def rollup_chunks(conn: psycopg.Connection, width: timedelta | None) -> Iterator[None]:
+    """New chunks of the per-series rollups ``width`` wide (``None``: as they are), then put
+    back: a migrated but empty test database gives them TimescaleDB's default of 70 days, where
+    many series' data gets them a few days (``gridts.db.chunks``)."""
+    if width is None:
+        yield
+        return
+    before = {
+        view: conn.execute(query("refresh", "chunk_interval"), {"view": view}).fetchone()
+        for view in PER_SERIES_ROLLUPS
+    }
+    try:
+        for view in PER_SERIES_ROLLUPS:
+            conn.execute("SELECT set_chunk_time_interval(%s::regclass, %s)", (view, width))
+        yield
+    finally:
+        for view, row in before.items():
+            assert row is not None
+            conn.execute("SELECT set_chunk_time_interval(%s::regclass, %s)", (view, row[0]))

@@ -9,6 +9,7 @@ materialised and already compressed; after ``refresh_all`` the rollups must show
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
@@ -19,10 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
+from gridts.dataset import DatasetPlan
 from gridts.db.queries import query as named_query
-from gridts.refresh import connector, refresh_all
+from gridts.ingest.bulk import write_dataset
+from gridts.refresh import connector, day_window, refresh_all
 from support import series_model as model
-from support.db import compress_all, write_series_measures
+from support.db import compress_all, rollup_chunks, write_series_measures
 
 _SERIES_1H = """
 SELECT s.node_id, s.kind, s.subtype, v.series_id, v.bucket,
@@ -83,25 +86,34 @@ def assert_rollups_match(conn: psycopg.Connection, world: model.World) -> None:
 def test_rollups_equal_the_model_with_late_revisions(
     conn: psycopg.Connection, data: st.DataObject, world: model.World
 ) -> None:
-    model.load(conn, world)
-    rows = data.draw(st.permutations(world.rows))  # out of order on the wire
-    split = data.draw(st.integers(min(1, len(rows)), len(rows)))
-    first, late = rows[:split], rows[split:]
-    conn.execute("TRUNCATE measures")
-    write_series_measures(conn, first)
-    world.rows = first
-    # Nothing materialised yet: real-time aggregation answers from raw data.
-    assert_rollups_match(conn, world)
+    narrow = data.draw(st.booleans(), label="per-series rollups in one-day chunks")
+    with rollup_chunks(conn, timedelta(days=1) if narrow else None):
+        model.load(conn, world)
+        rows = data.draw(st.permutations(world.rows))  # out of order on the wire
+        split = data.draw(st.integers(min(1, len(rows)), len(rows)))
+        first, late = rows[:split], rows[split:]
+        conn.execute("TRUNCATE measures")
+        write_series_measures(conn, first)
+        world.rows = first
+        # Nothing materialised yet: real-time aggregation answers from raw data.
+        assert_rollups_match(conn, world)
 
-    refresh_all(conn)
-    assert_rollups_match(conn, world)
+        refresh_all(conn)
+        assert_rollups_match(conn, world)
 
-    # Late revisions into materialised and compressed ranges.
-    compress_all(conn)
-    write_series_measures(conn, late)
-    refresh_all(conn)
-    world.rows = first + late
-    assert_rollups_match(conn, world)
+        # Late revisions into materialised and compressed ranges, refreshed whole or, as the
+        # refresher does, over the days they fall in: narrow compressed chunks of the
+        # per-series rollups are then recomputed whole (gridts.refresh.views), the rest is
+        # refreshed over those days.
+        compress_all(conn)
+        write_series_measures(conn, late)
+        if late and data.draw(st.booleans(), label="over the late revisions' days"):
+            targets = [target for _, target, *_ in late]
+            refresh_all(conn, *day_window(min(targets), max(targets)))
+        else:
+            refresh_all(conn)
+        world.rows = first + late
+        assert_rollups_match(conn, world)
 
 
 @settings(max_examples=25, deadline=None)
@@ -180,3 +192,60 @@ def test_a_piece_that_loses_a_race_between_refreshes_is_refreshed_again(
     refresh_all(conn, connect=connect)
     assert len(_LosesOneRace.lost) == 1  # the race was lost once, and the refresh went on
     assert_rollups_match(conn, world)
+
+
+# The chunks of a rollup's materialisation, each with its status as TimescaleDB names it
+# (COMPRESSED; PARTIAL too when some of its rows are in the rowstore) and its width.
+_CHUNK_STATES = """
+SELECT c::text, _timescaledb_functions.chunk_status_text(c), k.range_end - k.range_start
+FROM show_chunks(%(view)s::regclass) AS c
+JOIN timescaledb_information.chunks k ON format('%%I.%%I', k.chunk_schema, k.chunk_name) = c::text
+"""
+# A late day's latest values in series_latest and the hour's mean in series_1h, in the unit.
+_LATE_DAY = """
+SELECT l.series_id, l.target, l.value_units::float8 / k.scale,
+       h.sum_units / (h.count * k.scale)
+FROM series_latest l
+JOIN series_1h h ON h.series_id = l.series_id AND h.bucket = l.target
+JOIN series s ON s.id = l.series_id JOIN kind k ON k.name = s.kind
+WHERE l.target >= %(day)s AND l.target < %(day)s + INTERVAL '1 day'
+"""
+
+
+def test_a_late_day_recomputes_compressed_per_series_chunks_whole(
+    conn: psycopg.Connection, db: str
+) -> None:
+    """Late revisions of one day in compressed chunks of ``series_latest`` and ``series_1h``,
+    refreshed over that day as the refresher does: each chunk is recomputed whole into
+    compressed batches (``gridts.refresh.views``), so it stays wholly compressed instead of
+    having every series' batch decompressed into the rowstore, and it shows the revisions."""
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=3,
+        revisions=2,
+        start=start,
+        span=timedelta(days=21),
+        values="realistic",
+    )
+    with rollup_chunks(conn, timedelta(days=4)):  # as a thousand hourly series give them
+        asyncio.run(write_dataset(db, plan))
+        refresh_all(conn)
+    compress_all(conn)
+
+    day = start + timedelta(days=11)  # inside a 4-day chunk (from the Unix epoch: Jan 13-17)
+    series = [sid for (sid,) in conn.execute("SELECT id FROM series ORDER BY id")]
+    late = [
+        (sid, day + timedelta(hours=h), day + timedelta(hours=h + 2), 100.0 + sid + h / 8, 0)
+        for sid in series
+        for h in range(24)
+    ]
+    write_series_measures(conn, late)
+    refresh_all(conn, *day_window(day, day))
+
+    for view in ("series_latest", "series_1h"):
+        states = conn.execute(_CHUNK_STATES, {"view": view}).fetchall()
+        assert all(status == ["COMPRESSED"] for _, status, _ in states), (view, states)
+    shown = conn.execute(_LATE_DAY, {"day": day}).fetchall()
+    assert sorted(shown) == [(sid, target, value, value) for sid, target, _, value, _ in late]

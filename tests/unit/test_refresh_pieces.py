@@ -10,10 +10,10 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from gridts.refresh.views import _HOUR, _MAX_PIECES, _UNIX, _pieces
+from gridts.refresh.views import _HOUR, _MAX_PIECES, _UNIX, _pieces, _Plan
 
 _T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _days = st.integers(0, 400).map(lambda d: _T0 + timedelta(days=d))
@@ -116,3 +116,53 @@ def test_without_bounds_an_unbounded_window_is_cut_only_at_the_horizon() -> None
         (None, horizon, True),
         (horizon, None, False),
     ]
+
+
+@given(
+    start=_hours,
+    length=st.integers(1, 60 * 24).map(lambda h: timedelta(hours=h)),
+    width=st.sampled_from([timedelta(days=4), timedelta(days=7), timedelta(days=1)]),
+    compressed=st.sets(st.integers(-20, 80), max_size=30),
+    horizon=st.none() | _days,
+    floor=st.none() | _days,
+)
+def test_a_window_over_compressed_chunks_refreshes_them_whole(  # noqa: PLR0917 - hypothesis' draws
+    start: datetime,
+    length: timedelta,
+    width: timedelta,
+    compressed: set[int],
+    horizon: datetime | None,
+    floor: datetime | None,
+) -> None:
+    """A bounded window is widened to the compressed chunks it overlaps, each one piece forced
+    over the whole chunk (above the retention floor); the rest is cut as ``_pieces`` cuts it."""
+    end = start + length
+    first = _UNIX + ((_T0 - _UNIX) // width) * width
+    chunks = [
+        (first + width * k, first + width * (k + 1))
+        for k in sorted(compressed)
+        if first + width * (k + 1) > start and first + width * k < end
+    ]
+    plan = _Plan(
+        floor=floor,
+        horizons={} if horizon is None else {"series_1h": horizon},
+        jobs=1,
+        bounds=None,
+        chunks={},
+        per_piece=1,
+        compressed={"series_1h": chunks},
+    )
+    since = start if floor is None else max(start, floor)  # as refresh_all clips it
+    assume(since < end)
+    pieces = plan.pieces("series_1h", since, end)
+
+    clipped = [(lo if floor is None else max(lo, floor), hi) for lo, hi in chunks]
+    forced = [(p.start, p.end) for p in pieces if p.force]
+    assert forced == [(lo, hi) for lo, hi in clipped if lo < hi]
+    assert all(p.compressed for p in pieces if p.force)
+    # Together they cover the window and the chunks' rest, each instant once.
+    covered = sorted((p.start, p.end) for p in pieces)
+    for (_, before), (after, _) in itertools.pairwise(covered):
+        assert before == after
+    assert covered[0][0] == min([since, *(lo for lo, _ in forced)])
+    assert covered[-1][1] == max([end, *(hi for _, hi in forced)])
