@@ -262,3 +262,28 @@ def test_the_interval_holds_the_target_rows_within_its_bounds(
     if unclamped:
         rows = target or chunks.TARGET_ROWS
         assert abs(chosen.days * rows_per_day - rows) <= rows_per_day / 2 + 1e-6
+
+
+def test_rollups_refreshed_by_the_day_get_chunks_a_late_day_may_decompress(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``region_1h`` and ``grid_1h`` refresh a late day by decompressing every batch the day
+    falls in: their measured chunks hold about ``ROLLUP_DECOMPRESSED_ROWS`` (their segments
+    times the batch limit exceeds it). The per-series rollups, whose compressed chunks a late
+    day recomputes whole (``gridts.refresh.views``), keep ``ROLLUP_TARGET_ROWS``."""
+    monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
+    monkeypatch.setattr(chunks, "ROLLUP_TARGET_ROWS", 2_000)
+    monkeypatch.setattr(chunks, "ROLLUP_DECOMPRESSED_ROWS", 200)
+    asyncio.run(write_dataset(url, four_series(chunks.MIN_HISTORY + timedelta(days=7))))
+    with psycopg.connect(url, autocommit=True) as conn:
+        chunks.fit(conn, NARROWEST, None)
+        refresh_all(conn)
+        fitted = {f.relation.removeprefix("public."): f for f in chunks.fit(conn, NARROWEST, None)}
+    for view, rows in (
+        ("series_latest", 2_000),
+        ("series_1h", 2_000),
+        ("region_1h", 200),
+        ("grid_1h", 200),
+    ):
+        held = fitted[view].rows_per_day * fitted[view].interval.days
+        assert rows / 2 <= held <= rows * 1.5, (view, fitted[view])

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 
 from gridts.db.queries import query
+from gridts.refresh.views import WHOLE_CHUNKS
 from gridts.retention import MIN_CHUNKS
 
 if TYPE_CHECKING:
@@ -57,6 +58,14 @@ TARGET_ROWS = 250_000
 #: series: 4-day chunks) the refresh then took 0.77-0.96 s instead of 1.43, for 8.5 B per
 #: revision instead of 6.8 (``bench/README.md``, "Rollup chunks narrower than measures'").
 ROLLUP_TARGET_ROWS = 100_000
+#: The same bound for the rollups above the per-series ones (``region_1h``, ``grid_1h``). A
+#: late window recomputes a compressed chunk of a per-series rollup whole
+#: (``gridts.refresh.views``): its batches are dropped, not decompressed, so its chunk's rows
+#: bound the recomputation, ~3 us a row of ``series_latest``. The rollups above are refreshed a
+#: day at a time: each decompresses its batches into the rowstore, ~2.2 us a row (heap, two
+#: B-tree entries, WAL). With 100,000 rows, ``region_1h``'s 42-day chunks of 100 regions made
+#: that 0.2-0.3 s of a late revision's refresh at year scale; with 25,000, 10-day chunks.
+ROLLUP_DECOMPRESSED_ROWS = 25_000
 #: The narrowest chunk of a measured rollup. ``GRIDTS_CHUNK_INTERVAL`` (7 days) bounds
 #: ``measures``' chunks; held to it, the per-series rollups of 1,000 hourly series got 168,000
 #: rows a chunk, and a late day's refresh took 0.87-1.09 s.
@@ -147,7 +156,8 @@ def fit(
                 done.append(Fitted(relation, row[0] if row else 0.0, narrowest, 0, measured=False))
             continue
         if rollup:
-            rows = rollup_rows(_segments(conn, schema, name, column, row[2]), batch)
+            bound = ROLLUP_TARGET_ROWS if rollup in WHOLE_CHUNKS else ROLLUP_DECOMPRESSED_ROWS
+            rows = rollup_rows(_segments(conn, schema, name, column, row[2]), batch, bound)
         else:  # measures (listed first): its newest full day shows the targets a day
             targets = _targets(conn, row[0], row[2])
             rows = TARGET_ROWS
@@ -164,13 +174,17 @@ def _floor(narrowest: timedelta) -> timedelta:
     return min(narrowest, ROLLUP_NARROWEST)
 
 
-def rollup_rows(segments: int, batch: int) -> int:
+def rollup_rows(segments: int, batch: int, bound: int | None = None) -> int:
     """Rows a rollup's chunk should hold, for ``segments`` segments and batches of ``batch``.
 
-    ``ROLLUP_TARGET_ROWS``, unless so few segments keep a late day's decompression (a batch of
-    each, at most) under it whatever the chunk's length: then ``TARGET_ROWS``.
+    ``bound`` (the rows a late day may cost the rollup), unless so few segments keep a late
+    day's decompression (a batch of each, at most) under it whatever the chunk's length: then
+    ``TARGET_ROWS``. An empty rollup's chunks are chosen with ``ROLLUP_TARGET_ROWS`` whatever
+    the rollup: its rows a day are only expected, from ``series_latest``'s, which the rollups
+    above it hold far fewer of; the fit after the refresh measures them and merges.
     """
-    return TARGET_ROWS if segments * batch <= ROLLUP_TARGET_ROWS else ROLLUP_TARGET_ROWS
+    bound = ROLLUP_TARGET_ROWS if bound is None else bound
+    return TARGET_ROWS if segments * batch <= bound else bound
 
 
 def _batch_limit(conn: psycopg.Connection) -> int:
