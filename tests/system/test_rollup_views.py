@@ -24,6 +24,7 @@ from gridts.dataset import DatasetPlan
 from gridts.db.queries import query as named_query
 from gridts.ingest.bulk import write_dataset
 from gridts.refresh import connector, day_window, refresh_all
+from gridts.refresh.views import Recomputed
 from support import series_model as model
 from support.db import compress_all, rollup_chunks, write_series_measures
 
@@ -247,5 +248,59 @@ def test_a_late_day_recomputes_compressed_per_series_chunks_whole(
     for view in ("series_latest", "series_1h"):
         states = conn.execute(_CHUNK_STATES, {"view": view}).fetchall()
         assert all(status == ["COMPRESSED"] for _, status, _ in states), (view, states)
+    assert _rowstore_rows(conn) == 0
     shown = conn.execute(_LATE_DAY, {"day": day}).fetchall()
     assert sorted(shown) == [(sid, target, value, value) for sid, target, _, value, _ in late]
+
+
+def test_late_days_that_keep_coming_recompute_a_chunk_whole_once(
+    conn: psycopg.Connection, db: str
+) -> None:
+    """Late days into one compressed chunk, drained one after another: the chunk is recomputed
+    whole once, then refreshed the usual way (its batches decompressed, the chunk partly
+    compressed), not recomputed whole on every drain."""
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=3,
+        revisions=2,
+        start=start,
+        span=timedelta(days=21),
+        values="realistic",
+    )
+    with rollup_chunks(conn, timedelta(days=4)):
+        asyncio.run(write_dataset(db, plan))
+        refresh_all(conn)
+    compress_all(conn)
+    series = [sid for (sid,) in conn.execute("SELECT id FROM series ORDER BY id")]
+    recomputed = Recomputed()
+    for n, day in enumerate(start + timedelta(days=d) for d in (7, 8, 9)):  # one 4-day chunk
+        late = [
+            (sid, day + timedelta(hours=h), day + timedelta(hours=h + 2), 200.0 + sid + n, 0)
+            for sid in series
+            for h in range(24)
+        ]
+        write_series_measures(conn, late)
+        # The third by a refresher that has not seen the first: the chunk is partly compressed
+        # by then, which is reason enough to refresh it the usual way.
+        memory = recomputed if n < 2 else Recomputed()
+        refresh_all(conn, *day_window(day, day), recomputed=memory)
+        shown = conn.execute(_LATE_DAY, {"day": day}).fetchall()
+        assert sorted(shown) == [(sid, target, value, value) for sid, target, _, value, _ in late]
+        # Whole the first time: no row left in the rowstore. Then the usual way, which
+        # decompresses the chunk's batches into it.
+        assert (_rowstore_rows(conn) > 0) == (n > 0), n
+
+
+def _rowstore_rows(conn: psycopg.Connection) -> int:
+    """Rows of the per-series rollups' chunks held in the rowstore, not in compressed batches."""
+    total = 0
+    for view in ("series_latest", "series_1h"):
+        for chunk, _, _ in conn.execute(_CHUNK_STATES, {"view": view}).fetchall():
+            schema, name = chunk.split(".")
+            statement = sql.SQL("SELECT count(*) FROM ONLY {}").format(sql.Identifier(schema, name))
+            row = conn.execute(statement).fetchone()
+            assert row is not None
+            total += row[0]
+    return total

@@ -27,7 +27,7 @@ from psycopg import sql
 
 from gridts.db.queries import query
 from gridts.refresh.queue import CHANNEL
-from gridts.refresh.views import refresh_all
+from gridts.refresh.views import Recomputed, refresh_all
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,11 +53,16 @@ def merge(windows: list[tuple[datetime, datetime]]) -> list[tuple[datetime, date
     return merged
 
 
-def drain(conn: psycopg.Connection, connect: Callable[[], psycopg.Connection] | None = None) -> int:
+def drain(
+    conn: psycopg.Connection,
+    connect: Callable[[], psycopg.Connection] | None = None,
+    recomputed: Recomputed | None = None,
+) -> int:
     """Refresh every queued window on autocommit ``conn``; return how many entries it took.
 
     Returns 0 at once when another session is draining. ``connect`` lets long windows (a
-    migration queues every stored day) be refreshed in pieces side by side (``refresh_all``).
+    migration queues every stored day) be refreshed in pieces side by side (``refresh_all``);
+    ``recomputed``, the chunks earlier drains recomputed whole.
     """
     row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK,)).fetchone()
     if not row or not row[0]:
@@ -66,7 +71,7 @@ def drain(conn: psycopg.Connection, connect: Callable[[], psycopg.Connection] | 
     try:
         while queued := conn.execute(query("refresh", "queued"), {"limit": _BATCH}).fetchall():
             for start, end in merge([(s, e) for _, s, e in queued]):
-                refresh_all(conn, start, end, connect=connect)
+                refresh_all(conn, start, end, connect=connect, recomputed=recomputed)
             conn.execute(query("refresh", "dequeue"), {"ids": [i for i, _, _ in queued]})
             done += len(queued)
         return done
@@ -82,6 +87,7 @@ class Refresher:
         self._poll = poll_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._recomputed = Recomputed()
 
     def start(self) -> None:
         """Run in a background thread (the service's lifespan does this)."""
@@ -117,7 +123,7 @@ class Refresher:
         woken = False
         while not self._stopping.is_set():
             if woken or time.monotonic() >= due:
-                if refreshed := drain(conn):
+                if refreshed := drain(conn, recomputed=self._recomputed):
                     log.info("refreshed rollups for %d queued write window(s)", refreshed)
                 due = time.monotonic() + self._poll
             # Several notifications arriving together are drained by one pass.
