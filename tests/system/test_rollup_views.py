@@ -220,20 +220,7 @@ def test_a_late_day_recomputes_compressed_per_series_chunks_whole(
     refreshed over that day as the refresher does: each chunk is recomputed whole into
     compressed batches (``gridts.refresh.views``), so it stays wholly compressed instead of
     having every series' batch decompressed into the rowstore, and it shows the revisions."""
-    start = datetime(2025, 1, 6, tzinfo=UTC)
-    plan = DatasetPlan(
-        grids=1,
-        regions_per_grid=2,
-        nodes_per_region=3,
-        revisions=2,
-        start=start,
-        span=timedelta(days=21),
-        values="realistic",
-    )
-    with rollup_chunks(conn, timedelta(days=4)):  # as a thousand hourly series give them
-        asyncio.run(write_dataset(db, plan))
-        refresh_all(conn)
-    compress_all(conn)
+    start = _compressed_weeks(conn, db)
 
     day = start + timedelta(days=11)  # inside a 4-day chunk (from the Unix epoch: Jan 13-17)
     series = [sid for (sid,) in conn.execute("SELECT id FROM series ORDER BY id")]
@@ -259,20 +246,7 @@ def test_late_days_that_keep_coming_recompute_a_chunk_whole_once(
     """Late days into one compressed chunk, drained one after another: the chunk is recomputed
     whole once, then refreshed the usual way (its batches decompressed, the chunk partly
     compressed), not recomputed whole on every drain."""
-    start = datetime(2025, 1, 6, tzinfo=UTC)
-    plan = DatasetPlan(
-        grids=1,
-        regions_per_grid=2,
-        nodes_per_region=3,
-        revisions=2,
-        start=start,
-        span=timedelta(days=21),
-        values="realistic",
-    )
-    with rollup_chunks(conn, timedelta(days=4)):
-        asyncio.run(write_dataset(db, plan))
-        refresh_all(conn)
-    compress_all(conn)
+    start = _compressed_weeks(conn, db)
     series = [sid for (sid,) in conn.execute("SELECT id FROM series ORDER BY id")]
     recomputed = Recomputed()
     for n, day in enumerate(start + timedelta(days=d) for d in (7, 8, 9)):  # one 4-day chunk
@@ -304,3 +278,23 @@ def _rowstore_rows(conn: psycopg.Connection) -> int:
             assert row is not None
             total += row[0]
     return total
+
+
+def _compressed_weeks(conn: psycopg.Connection, db: str) -> datetime:
+    """Three weeks of six nodes' hourly load, refreshed into 4-day rollup chunks (as a thousand
+    hourly series give them) and compressed, measures and rollups; the first day."""
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=2,
+        nodes_per_region=3,
+        revisions=2,
+        start=start,
+        span=timedelta(days=21),
+        values="realistic",
+    )
+    with rollup_chunks(conn, timedelta(days=4)):
+        asyncio.run(write_dataset(db, plan))
+        refresh_all(conn)
+    compress_all(conn)
+    return start
