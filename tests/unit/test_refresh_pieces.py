@@ -109,6 +109,25 @@ def test_a_long_sparse_history_is_cut_every_few_chunks() -> None:
     assert widths.pop() % week == timedelta(0)
 
 
+def test_a_few_rows_in_wide_chunks_make_one_cut() -> None:
+    """Two revisions give a year-wide chunk, and a piece is to take 20,000 of them (so many
+    would hold ``_PIECE_ROWS``): one cut, not a step past year 9999 (an ``OverflowError``)."""
+    year = timedelta(days=365)
+    data = (_T0, _T0 + timedelta(days=400))
+    pieces = _pieces(
+        "series_latest",
+        None,
+        None,
+        compressed_before=None,
+        bounds=data,
+        jobs=2,
+        chunk=year,
+        per_piece=20_000,
+    )
+    cut = _UNIX + ((_T0 - _UNIX) // year + 1) * year
+    assert [(p.start, p.end) for p in pieces] == [(None, cut), (cut, None)]
+
+
 def test_without_bounds_an_unbounded_window_is_cut_only_at_the_horizon() -> None:
     horizon = _T0 + timedelta(days=100)
     pieces = _pieces("region_1h", None, None, compressed_before=horizon, bounds=None, jobs=2)

@@ -227,6 +227,8 @@ def _pieces(
             edge = first
             while edge < hi:
                 cuts.append(edge)
+                if step >= hi - edge:  # the last cut (a wide chunk's step may pass year 9999)
+                    break
                 edge += step
         else:
             days = (hi - lo) // _DAY
