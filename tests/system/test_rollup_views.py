@@ -196,9 +196,10 @@ def test_a_piece_that_loses_a_race_between_refreshes_is_refreshed_again(
 
 
 # The chunks of a rollup's materialisation, each with its status as TimescaleDB names it
-# (COMPRESSED; PARTIAL too when some of its rows are in the rowstore) and its width.
+# (COMPRESSED; PARTIAL too when some of its rows are in the rowstore), its width and its start.
 _CHUNK_STATES = """
-SELECT c::text, _timescaledb_functions.chunk_status_text(c), k.range_end - k.range_start
+SELECT c::text, _timescaledb_functions.chunk_status_text(c), k.range_end - k.range_start,
+       k.range_start
 FROM show_chunks(%(view)s::regclass) AS c
 JOIN timescaledb_information.chunks k ON format('%%I.%%I', k.chunk_schema, k.chunk_name) = c::text
 """
@@ -234,7 +235,7 @@ def test_a_late_day_recomputes_compressed_per_series_chunks_whole(
 
     for view in ("series_latest", "series_1h"):
         states = conn.execute(_CHUNK_STATES, {"view": view}).fetchall()
-        assert all(status == ["COMPRESSED"] for _, status, _ in states), (view, states)
+        assert all(status == ["COMPRESSED"] for _, status, *_ in states), (view, states)
     assert _rowstore_rows(conn) == 0
     shown = conn.execute(_LATE_DAY, {"day": day}).fetchall()
     assert sorted(shown) == [(sid, target, value, value) for sid, target, _, value, _ in late]
@@ -267,11 +268,50 @@ def test_late_days_that_keep_coming_recompute_a_chunk_whole_once(
         assert (_rowstore_rows(conn) > 0) == (n > 0), n
 
 
+def test_a_full_refresh_creates_the_per_series_chunks_first_and_leaves_them_compressed(
+    conn: psycopg.Connection, db: str
+) -> None:
+    """``gridts refresh`` and ``gridts migrate`` create the per-series rollups' chunks before
+    their pieces run side by side (``gridts.refresh.precreate``). The chunks the compression
+    policy has passed are written wholly compressed, as when the refresh creates them: not
+    marked partly compressed, for the policy to compress again; and no placeholder row is left.
+
+    Except the first piece's chunk: TimescaleDB writes a piece into the rowstore when it plans
+    fewer than 10 rows for it, which it does for this small data set's first piece (left
+    uncompressed before, partly compressed now: the policy compresses it either way).
+    """
+    start = datetime(2025, 1, 4, tzinfo=UTC)  # a 4-day chunk's start
+    plan = DatasetPlan(
+        grids=1,
+        regions_per_grid=1,
+        nodes_per_region=3,
+        revisions=2,
+        start=start,
+        span=timedelta(days=21),
+        values="realistic",
+    )
+    with rollup_chunks(conn, timedelta(days=4)):
+        asyncio.run(write_dataset(db, plan))
+        refresh_all(conn, connect=connector(db))
+
+    for view in ("series_latest", "series_1h"):
+        states = sorted(conn.execute(_CHUNK_STATES, {"view": view}).fetchall(), key=lambda s: s[3])
+        assert [width for _, _, width, _ in states] == [timedelta(days=4)] * 6, (view, states)
+        assert "COMPRESSED" in states[0][1], (view, states)
+        assert all(status == ["COMPRESSED"] for _, status, *_ in states[1:]), (view, states)
+    targets = conn.execute(
+        "SELECT count(DISTINCT (series_id, timestamp_measured)) FROM measures"
+    ).fetchone()
+    latest = conn.execute("SELECT count(*), count(series_id) FROM series_latest").fetchone()
+    assert targets is not None
+    assert latest == (targets[0], targets[0])
+
+
 def _rowstore_rows(conn: psycopg.Connection) -> int:
     """Rows of the per-series rollups' chunks held in the rowstore, not in compressed batches."""
     total = 0
     for view in ("series_latest", "series_1h"):
-        for chunk, _, _ in conn.execute(_CHUNK_STATES, {"view": view}).fetchall():
+        for chunk, *_ in conn.execute(_CHUNK_STATES, {"view": view}).fetchall():
             schema, name = chunk.split(".")
             statement = sql.SQL("SELECT count(*) FROM ONLY {}").format(sql.Identifier(schema, name))
             row = conn.execute(statement).fetchone()

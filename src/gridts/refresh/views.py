@@ -35,7 +35,9 @@ How a refresh is run (issue 14: a full refresh of a year, 1,000 nodes, took 120-
   (``_PIECE_ROWS``). ``series_1h`` is cut on its own chunk boundaries the same way: a year in
   4-day chunks took 6.3 s against 8.5-8.8 s in two halves. The views above them stay in two
   halves: each of their calls costs more the more of them there are (``grid_1h`` in nine
-  pieces: 1.3 s against 0.15 s).
+  pieces: 1.3 s against 0.15 s). Before a chunk-wise view's pieces run, the chunks they will
+  write are created (``gridts.refresh.precreate``): a refresh that creates a chunk holds a
+  lock on the view's hypertable to its end, and the piece beside it waited for it.
 - A bounded window (a late revision's, the refresher's) over a compressed chunk of
   ``series_latest`` or ``series_1h`` recomputes that chunk whole (``force``), into the
   columnstore. Refreshing only the day that changed, TimescaleDB deleted the day's rows from
@@ -70,6 +72,7 @@ from psycopg import sql
 from psycopg.errors import InternalError_, LockNotAvailable
 
 from gridts.db.queries import query
+from gridts.refresh.precreate import create_chunks, materialization
 from gridts.retention import refresh_floor
 
 if TYPE_CHECKING:
@@ -407,6 +410,7 @@ def refresh_all(
             for piece in pieces:
                 done.waited += _refresh(conn, piece)
         else:
+            _create_chunks(conn, plan, view, since, end)
             done.waited += sum(_side_by_side(connect, pieces, jobs))
         done.seconds[view] = time.perf_counter() - started
     return done
@@ -499,6 +503,22 @@ def connector(url: str) -> Callable[[], Connection]:
         return psycopg.connect(url, autocommit=True)
 
     return connect
+
+
+def _create_chunks(
+    conn: Connection, plan: _Plan, view: str, start: datetime | None, end: datetime | None
+) -> None:
+    """Create the chunks the pieces of a chunk-wise ``view`` over ``[start, end)`` will write.
+
+    Before they run (``gridts.refresh.precreate``), on ``conn``. Not in the pieces' own
+    workers: a chunk compressed while the other worker's refresh plans its ``DELETE`` over
+    every chunk deadlocks with it.
+    """
+    span = _span(start, end, plan.bounds)
+    interval = plan.chunks.get(view)
+    target = materialization(conn, view) if interval is not None else None
+    if span is not None and interval is not None and target is not None:
+        create_chunks(conn, target, span, interval, plan.horizons.get(view))
 
 
 def _side_by_side(
