@@ -280,19 +280,8 @@ def test_a_full_refresh_creates_the_per_series_chunks_first_and_leaves_them_comp
     fewer than 10 rows for it, which it does for this small data set's first piece (left
     uncompressed before, partly compressed now: the policy compresses it either way).
     """
-    start = datetime(2025, 1, 4, tzinfo=UTC)  # a 4-day chunk's start
-    plan = DatasetPlan(
-        grids=1,
-        regions_per_grid=1,
-        nodes_per_region=3,
-        revisions=2,
-        start=start,
-        span=timedelta(days=21),
-        values="realistic",
-    )
-    with rollup_chunks(conn, timedelta(days=4)):
-        asyncio.run(write_dataset(db, plan))
-        refresh_all(conn, connect=connector(db))
+    # From a 4-day chunk's start, refreshed as `gridts refresh` does.
+    _three_weeks(conn, db, datetime(2025, 1, 4, tzinfo=UTC), regions=1, side_by_side=True)
 
     for view in ("series_latest", "series_1h"):
         states = sorted(conn.execute(_CHUNK_STATES, {"view": view}).fetchall(), key=lambda s: s[3])
@@ -324,9 +313,19 @@ def _compressed_weeks(conn: psycopg.Connection, db: str) -> datetime:
     """Three weeks of six nodes' hourly load, refreshed into 4-day rollup chunks (as a thousand
     hourly series give them) and compressed, measures and rollups; the first day."""
     start = datetime(2025, 1, 6, tzinfo=UTC)
+    _three_weeks(conn, db, start, regions=2, side_by_side=False)
+    compress_all(conn)
+    return start
+
+
+def _three_weeks(
+    conn: psycopg.Connection, db: str, start: datetime, *, regions: int, side_by_side: bool
+) -> None:
+    """Three weeks of three nodes a region, hourly load from ``start``, refreshed into 4-day
+    rollup chunks (as a thousand hourly series give them): in pieces side by side or not."""
     plan = DatasetPlan(
         grids=1,
-        regions_per_grid=2,
+        regions_per_grid=regions,
         nodes_per_region=3,
         revisions=2,
         start=start,
@@ -335,6 +334,4 @@ def _compressed_weeks(conn: psycopg.Connection, db: str) -> datetime:
     )
     with rollup_chunks(conn, timedelta(days=4)):
         asyncio.run(write_dataset(db, plan))
-        refresh_all(conn)
-    compress_all(conn)
-    return start
+        refresh_all(conn, connect=connector(db) if side_by_side else None)
