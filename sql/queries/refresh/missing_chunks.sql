@@ -1,6 +1,6 @@
 -- Of the instants %(at)s, those that no chunk of the hypertable %(schema)s.%(table)s holds.
--- Read from TimescaleDB's catalog, as compressed_chunks.sql is: timescaledb_information.chunks
--- costs about 5 ms a call, and a full refresh asks once per piece.
+-- Read from TimescaleDB's catalog, as compressed_chunks.sql is (timescaledb_information.chunks
+-- costs about 5 ms a call).
 SELECT t
 FROM unnest(%(at)s::timestamptz[]) AS t
 WHERE NOT EXISTS (

@@ -77,8 +77,10 @@ def create_chunks(
     Those ending by ``compressed_before`` (the view's compression horizon) are compressed.
     ``conn`` is an autocommit connection; the chunks are created in one short transaction.
     """
-    names = {"table": sql.Identifier(target.schema, target.table)}
-    names["time"] = sql.Identifier(target.column)
+    names = {
+        "table": sql.Identifier(target.schema, target.table),
+        "time": sql.Identifier(target.column),
+    }
     where = {"schema": target.schema, "table": target.table}
     with conn.transaction():
         conn.execute(query("refresh", "lock_chunks").format(**names))
