@@ -84,23 +84,21 @@ def create_chunks(
     where = {"schema": target.schema, "table": target.table}
     with conn.transaction():
         conn.execute(query("refresh", "lock_chunks").format(**names))
-        missing = [
-            at
-            for (at,) in conn.execute(
-                query("refresh", "missing_chunks"),
-                {**where, "at": chunk_starts(*span, interval)},
-            ).fetchall()
-        ]
+        held = conn.execute(
+            query("refresh", "chunks_at"), {**where, "at": chunk_starts(*span, interval)}
+        ).fetchall()
+        missing = [at for at, chunk, _, _ in held if chunk is None]
         if not missing:
             return 0
         conn.execute(query("refresh", "create_chunks").format(**names), {"at": missing})
         conn.execute(query("refresh", "drop_placeholders").format(**names), {"at": missing})
+        created = conn.execute(query("refresh", "chunks_at"), {**where, "at": missing}).fetchall()
     if compressed_before is not None:
+        passed = sorted(
+            {chunk for _, chunk, packed, end in created if not packed and end <= compressed_before}
+        )
         try:
-            conn.execute(
-                query("refresh", "compress_empty"),
-                {**where, "at": missing, "before": compressed_before},
-            )
+            conn.execute(query("refresh", "compress_empty"), {"chunks": passed})
         except DeadlockDetected:
             # A refresh policy's job refreshing the view meanwhile planned over the new chunks.
             # Left uncompressed, they are written as partly compressed: the policy compresses
