@@ -1,8 +1,9 @@
 -- Series selected by the shared filters (they intersect; NULL means "no filter"). With no series
 -- filter at all (default_only), each node's default series: kind load, no subtype.
 -- With what every answer row of a series repeats (its head: node, node name, kind, subtype,
--- unit), so that the measures reads return them once per series, not once per row.
-SELECT s.id, s.node_id, n.name, s.kind, s.subtype, k.unit
+-- unit, and the kind's decimals), so that the measures reads return them once per series, not
+-- once per row.
+SELECT s.id, s.node_id, n.name, s.kind, s.subtype, k.unit, k.decimals
 FROM series s
 JOIN grid_node n ON n.id = s.node_id
 JOIN kind k ON k.name = s.kind

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
@@ -76,7 +76,17 @@ def lease_of(conn: AsyncConnection) -> Lease | None:
     return _LEASES.get(conn)
 
 
-class StreamedRows(list[T]):
+class Streamed:
+    """An answer's first rows whose rest is still to be read.
+
+    The response reads the ``rest`` while it sends the answer, and ends the ``lease`` after.
+    """
+
+    rest: AsyncIterator[Any]
+    lease: Lease
+
+
+class StreamedRows(list[T], Streamed):
     """The first chunk of a streamed answer, and the rest still to be read from the database.
 
     A list, so a page holding it is an ordinary page until its response finds the rest.

@@ -7,7 +7,8 @@ first bytes leave early.
 
 - JSON: msgspec encodes the page with an empty row list and each chunk of rows; the chunks go
   between the brackets, separated by commas. The bytes are exactly those of encoding the page
-  at once (msgspec writes a list as its items joined by commas).
+  at once (msgspec writes a list as its items joined by commas). Rows that write their own
+  items (``JsonItems``: a big measures read's columns) are written by themselves.
 - CSV: the stdlib ``csv`` writer (RFC 4180: CRLF line ends, quotes only where needed), a header
   of the column names, then the rows; a null is an empty field. Values read as their JSON text.
 - Arrow: pyarrow's IPC stream writer, one record batch per chunk (the schema first, an empty
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import msgspec
 import pyarrow as pa
@@ -37,6 +38,15 @@ def _chunks(rows: Sequence[Any], size: int | None) -> Iterator[Sequence[Any]]:
     size = size or CHUNK_ROWS  # read at call time: tests make it small
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+@runtime_checkable
+class JsonItems(Protocol):
+    """Rows that write their own JSON, as msgspec would (``gridts.measures.columns``)."""
+
+    def json_items(self) -> bytes:
+        """The rows as the items of a JSON array: joined by commas, without the brackets."""
+        ...
 
 
 class Encoder(Protocol):
@@ -94,7 +104,10 @@ class JsonEncoder(Encoder):
     def rows(self, chunk: Sequence[Any]) -> bytes:
         if not chunk:
             return b""
-        body = self._encode(list(chunk))[1:-1]
+        if isinstance(chunk, JsonItems):  # rows that write their own JSON
+            body = chunk.json_items()
+        else:
+            body = self._encode(list(chunk))[1:-1]
         if self._first:
             self._first = False
             return body

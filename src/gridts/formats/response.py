@@ -28,7 +28,7 @@ from litestar import Response
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.serialization import encode_json, get_serializer
 
-from gridts.db.lease import StreamedRows
+from gridts.db.lease import Streamed
 from gridts.formats import encoders
 from gridts.formats.tables import Shape, header_name, header_value, shape_of
 
@@ -143,13 +143,14 @@ class TableResponse(Response[Any]):
             **{header_name(key): header_value(text) for key, text in envelope.items()},
         }
         rows = shape.rows(self.content)
-        streamed = rows if isinstance(rows, StreamedRows) else None
+        streamed = rows if isinstance(rows, Streamed) else None
+        own_json = isinstance(rows, encoders.JsonItems)
         encoder: encoders.Encoder | None
         if media_type == CSV:
             encoder = encoders.CsvEncoder(shape)
         elif media_type == ARROW:
             encoder = encoders.ArrowEncoder(shape, envelope)
-        elif streamed is not None or len(rows) > encoders.CHUNK_ROWS:
+        elif streamed is not None or own_json or len(rows) > encoders.CHUNK_ROWS:
             type_encoders = kwargs.get("type_encoders") or self.response_type_encoders
             serializer = get_serializer(type_encoders)
             encoder = encoders.JsonEncoder.of(
@@ -161,6 +162,10 @@ class TableResponse(Response[Any]):
             raise RuntimeError("a streamed answer needs a page whose rows can be split")
         if encoder is None:  # small JSON: one body, with a Content-Length
             self.headers.update(headers)
+            return super().to_asgi_response(app, request, **kwargs)
+        if own_json and streamed is None and len(rows) <= encoders.CHUNK_ROWS:  # the same
+            self.headers.update(headers)
+            self.content = b"".join(encoders.encoded(encoder, rows))
             return super().to_asgi_response(app, request, **kwargs)
         lease = streamed.lease.detach() if streamed is not None else None
         return _Streamed(

@@ -6,22 +6,26 @@ Only GET lives here: writing measures (POST on the same path) is ``gridts.ingest
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
 from gridts.errors import InvalidParameterError
+from gridts.formats.response import JSON, negotiate
 from gridts.measures import service
 from gridts.measures.schemas import Cutoff, Measure, MeasurePage
 from gridts.reads.filters import Filters, require_aware
 from gridts.reads.leads import parse_lead
 from gridts.retention import dropped_note
 from gridts.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class MeasureReadController(Controller):
@@ -38,6 +42,7 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
+        request: Request[Any, Any, Any],
         collected_datetime: Annotated[
             datetime | None,
             QueryParameter(
@@ -49,7 +54,13 @@ class MeasureReadController(Controller):
         """One value per node and target timestamp: the latest revision, or the one known then."""
         require_aware(collected_datetime, "collected_datetime")
         dropped = await dropped_note(conn, state, filters.start)
-        data = await service.latest(conn, filters, collected_datetime, settings.max_response_rows)
+        data = await service.latest(
+            conn,
+            filters,
+            collected_datetime,
+            settings.max_response_rows,
+            columnar=_as_json(request),
+        )
         return _page(data, dropped)
 
     @get("/horizon", operation_id="listMeasuresAtHorizon")
@@ -60,6 +71,7 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
+        request: Request[Any, Any, Any],
         lead: Annotated[
             str | None,
             QueryParameter(
@@ -82,7 +94,9 @@ class MeasureReadController(Controller):
         """What was known a fixed time ahead of each target (targets unknown then left out)."""
         cutoff = parse_cutoff(lead, issued_before, timezone)
         dropped = await dropped_note(conn, state, filters.start)
-        data = await service.horizon(conn, filters, cutoff, settings.max_response_rows)
+        data = await service.horizon(
+            conn, filters, cutoff, settings.max_response_rows, columnar=_as_json(request)
+        )
         return _page(data, dropped)
 
     @get("/revisions", operation_id="listMeasureRevisions")
@@ -93,6 +107,7 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
+        request: Request[Any, Any, Any],
         collected_from: Annotated[
             datetime | None,
             QueryParameter(description="Only revisions collected at or after this."),
@@ -113,19 +128,31 @@ class MeasureReadController(Controller):
             )
         dropped = await dropped_note(conn, state, filters.start)
         data = await service.revisions(
-            conn, filters, collected_from, collected_to, settings.max_response_rows
+            conn,
+            filters,
+            collected_from,
+            collected_to,
+            settings.max_response_rows,
+            columnar=_as_json(request),
         )
         return _page(data, dropped)
 
 
-def _page(data: list[Measure], dropped: tuple[datetime, str] | None) -> MeasurePage:
+def _as_json(request: Request[Any, Any, Any]) -> bool:
+    """Whether the answer will be JSON: a big read's rows then come as columns."""
+    return negotiate(request) == JSON
+
+
+def _page(data: Sequence[Measure], dropped: tuple[datetime, str] | None) -> MeasurePage:
     """The answer, saying so when raw data before the range's start has been dropped.
 
     ``dropped`` is asked before the rows: they stream, and are the last read on the connection.
+    ``data`` may be ``MeasureColumns`` in place of the list: only ``TableResponse`` reads it.
     """
+    rows = cast("list[Measure]", data)
     if dropped is None:
-        return MeasurePage(data)
-    return MeasurePage(data, raw_dropped_before=dropped[0], note=dropped[1])
+        return MeasurePage(rows)
+    return MeasurePage(rows, raw_dropped_before=dropped[0], note=dropped[1])
 
 
 def parse_cutoff(lead: str | None, issued_before: str | None, timezone: str | None) -> Cutoff:

@@ -12,9 +12,14 @@ names series, kinds or subtypes) in one of two ways, by the answer's expected si
   round trip and plan were about 0.15 ms of one node's day at p50, 0.3-0.6 ms at p99 while
   batches are written.
 
-See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads"). The rows
-are each handler's last query on its connection: they stream (``fetch_rows``), so a big answer
-is read from the database while it is sent.
+A big read answered in JSON takes its rows packed per series instead (``packed.sql``), as
+columns that write their own JSON (``gridts.measures.columns``): the worker builds no Python
+object per row. Any other format takes ``rows.sql``'s rows into ``Measure`` Structs.
+
+See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads", "A big
+read's JSON from columns"). The rows are each handler's last query on its connection: they
+stream (``fetch_rows``, ``fetch_columns``), so a big answer is read from the database while it
+is sent.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ from typing import TYPE_CHECKING
 from psycopg import sql
 
 from gridts.db.queries import query
+from gridts.measures.columns import MeasureJson, fetch_columns
 from gridts.measures.schemas import Measure
 from gridts.reads.rows import fetch_rows, select_heads, series_params
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from datetime import datetime
 
     from psycopg import AsyncConnection
@@ -61,7 +67,7 @@ def _measures(heads: Mapping[int, Head]) -> Callable[..., Measure]:
         value: float | None,
         quality: Quality,
     ) -> Measure:
-        node, name, kind, subtype, unit = heads[series]
+        node, name, kind, subtype, unit, _ = heads[series]
         return Measure(node, name, series, kind, subtype, unit, measured, collected, value, quality)
 
     return measure
@@ -76,18 +82,26 @@ def is_small(filters: Filters) -> bool:
 
 
 def compose(name: str, *, small: bool, **parts: sql.Composable) -> sql.Composed:
-    """``sql/queries/measures/<name>.sql`` for a small read or a big one (``is_small``).
+    """``rows.sql`` over ``sql/queries/measures/<name>.sql``, for a small read or a big one.
 
-    A small one selects the series by the filters' parameters (``series_params``) and builds
-    ``Measure`` rows; a big one takes the chosen series' ids as ``series`` and builds rows with
-    ``_measures``.
+    A small one (``is_small``) selects the series by the filters' parameters (``series_params``)
+    and builds ``Measure`` rows; a big one takes the chosen series' ids as ``series`` and builds
+    rows with ``_measures``.
     """
+    of_series = query("measures", name).format(**parts)
     if small:
-        return query("measures", name).format(
-            series=query("filters", "series"), head=_WITH_HEAD, **parts
+        return query("measures", "rows").format(
+            series=query("filters", "series"), head=_WITH_HEAD, of_series=of_series
         )
-    return query("measures", name).format(
-        series=query("filters", "chosen"), head=_SERIES_ONLY, **parts
+    return query("measures", "rows").format(
+        series=query("filters", "chosen"), head=_SERIES_ONLY, of_series=of_series
+    )
+
+
+def compose_packed(name: str, **parts: sql.Composable) -> sql.Composed:
+    """``packed.sql`` over ``sql/queries/measures/<name>.sql``: a big read's rows as columns."""
+    return query("measures", "packed").format(
+        series=query("filters", "chosen"), of_series=query("measures", name).format(**parts)
     )
 
 
@@ -99,8 +113,13 @@ async def _read(
     parts: Mapping[str, sql.Composable],
     params: Mapping[str, object],
     limit: int,
-) -> list[Measure]:
-    """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or the other."""
+    columnar: bool,
+) -> Sequence[Measure]:
+    """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or another.
+
+    ``columnar``: the answer will be written as JSON, and a big read then comes back as
+    ``MeasureColumns`` (``gridts.measures.columns``).
+    """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
         bound = {**params, **series_params(filters)}
@@ -108,18 +127,28 @@ async def _read(
     heads = await select_heads(conn, filters)
     if not heads:
         return []
-    statement = compose(name, small=False, **parts)
     bound = {**params, "series": list(heads)}
+    if columnar:
+        statement = compose_packed(name, **parts)
+        return await fetch_columns(conn, statement, bound, limit, MeasureJson(heads))
+    statement = compose(name, small=False, **parts)
     return await fetch_rows(conn, statement, bound, limit, _measures(heads), stream=True)
 
 
 async def latest(
-    conn: AsyncConnection, filters: Filters, collected: datetime | None, limit: int
-) -> list[Measure]:
+    conn: AsyncConnection,
+    filters: Filters,
+    collected: datetime | None,
+    limit: int,
+    *,
+    columnar: bool = False,
+) -> Sequence[Measure]:
     """The latest revision per series and target (as known at ``collected``)."""
     params = {"start": filters.start, "end": filters.end, "collected": collected}
     parts = {"known": query("measures", "known_at")}
-    return await _read(conn, filters, "latest", parts=parts, params=params, limit=limit)
+    return await _read(
+        conn, filters, "latest", parts=parts, params=params, limit=limit, columnar=columnar
+    )
 
 
 async def revisions(
@@ -128,7 +157,9 @@ async def revisions(
     collected_from: datetime | None,
     collected_to: datetime | None,
     limit: int,
-) -> list[Measure]:
+    *,
+    columnar: bool = False,
+) -> Sequence[Measure]:
     """Every revision per series and target, collected in the optional window."""
     params = {
         "start": filters.start,
@@ -136,12 +167,19 @@ async def revisions(
         "collected_from": collected_from,
         "collected_to": collected_to,
     }
-    return await _read(conn, filters, "revisions", parts={}, params=params, limit=limit)
+    return await _read(
+        conn, filters, "revisions", parts={}, params=params, limit=limit, columnar=columnar
+    )
 
 
 async def horizon(
-    conn: AsyncConnection, filters: Filters, cutoff: Cutoff, limit: int
-) -> list[Measure]:
+    conn: AsyncConnection,
+    filters: Filters,
+    cutoff: Cutoff,
+    limit: int,
+    *,
+    columnar: bool = False,
+) -> Sequence[Measure]:
     """Per target, the latest revision known by ``cutoff`` (a lead, or a day-ahead issue time)."""
     params = {
         "start": filters.start,
@@ -151,4 +189,6 @@ async def horizon(
         "tz": cutoff.timezone,
     }
     parts = {"known": query("measures", "known_ahead")}
-    return await _read(conn, filters, "latest", parts=parts, params=params, limit=limit)
+    return await _read(
+        conn, filters, "latest", parts=parts, params=params, limit=limit, columnar=columnar
+    )

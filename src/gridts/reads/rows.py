@@ -30,7 +30,7 @@ from gridts.errors import AnswerTooLargeError
 from gridts.formats import encoders
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping, Sized
 
     from psycopg import AsyncConnection
 
@@ -77,10 +77,14 @@ async def fetch_rows(
         raise AnswerTooLargeError(limit)
     if whole:
         return first
-    return StreamedRows(first, _rest(result, limit - len(first), limit), lease)
+    return StreamedRows(first, limited(result, limit - len(first), limit), lease)
 
 
-async def _rest(result: AsyncIterator[list[T]], allowed: int, limit: int) -> AsyncIterator[list[T]]:
+S = TypeVar("S", bound="Sized")
+
+
+async def limited(result: AsyncIterator[S], allowed: int, limit: int) -> AsyncIterator[S]:
+    """The chunks of a streamed answer's rest, cut off past ``allowed`` more rows."""
     async for chunk in result:
         allowed -= len(chunk)
         if allowed < 0:  # the answer has begun: the response can only be cut off now
@@ -129,6 +133,8 @@ class Head(NamedTuple):
     kind: str
     subtype: str | None
     unit: str
+    places: int
+    """The kind's decimals: values are stored as ``value * 10**places``."""
 
 
 async def select_heads(conn: AsyncConnection, filters: Filters) -> dict[int, Head]:

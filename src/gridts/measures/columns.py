@@ -1,0 +1,242 @@
+"""A big read's rows as columns: packed by PostgreSQL per series, written as JSON column-wise.
+
+Why: the latest values of 1,000 nodes over 30 days (720,000 rows) cost the worker ~0.9 s of CPU
+as one Python tuple, five Python values and one ``Measure`` Struct per row before msgspec wrote
+them (``bench/README.md``, "The big read's CPU, measured again"). A JSON answer of a big read
+now takes one row per series from ``sql/queries/measures/packed.sql``: its revisions as fixed
+26-byte records (``RECORD``), which numpy reads in place, and ``gridts.formats.columns`` writes
+their text. The bytes are those the ``Measure`` Structs gave (``tests/system/test_columns.py``).
+
+The records come in the order of the series' subquery (target, then collection time): an
+aggregate takes its input in the order a subquery gives it, which PostgreSQL does but does not
+promise, so ``MeasureColumns.of`` checks the order and sorts a series whose records are not.
+
+Only JSON is written this way; a ``MeasureColumns`` is also a ``Sequence[Measure]``, built row
+by row, for anything else that meets one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, overload
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+
+from gridts.db.chunked import ChunkedCursor
+from gridts.db.lease import Streamed, lease_of
+from gridts.errors import AnswerTooLargeError
+from gridts.formats import encoders
+from gridts.formats.columns import decimals, join, take, timestamps
+from gridts.measures.schemas import Measure
+from gridts.quality import BY_CODE
+from gridts.reads.rows import limited
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Mapping
+
+    from numpy.typing import NDArray
+    from psycopg import AsyncConnection, sql
+
+    from gridts.db.lease import Lease
+    from gridts.reads.rows import Head
+
+#: One revision as ``packed.sql`` writes it: PostgreSQL's binary send formats, big-endian.
+#: ``flags`` is the quality code, plus ``NULL_FLAG`` when the value is null (stored as 0).
+RECORD = np.dtype([("measured", ">i8"), ("collected", ">i8"), ("units", ">i8"), ("flags", ">i2")])
+NULL_FLAG = 256
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MEASURED = b',"timestamp_measured":"'
+_COLLECTED = '","timestamp_collected":"'
+_VALUE = '","value":'
+
+
+class MeasureJson:
+    """Writes ``MeasureColumns`` of the series in ``heads`` as JSON array items."""
+
+    def __init__(self, heads: Mapping[int, Head]) -> None:
+        self.heads = heads
+        ids = np.fromiter(heads, dtype=np.int64, count=len(heads))
+        self._index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        self._index[ids] = np.arange(len(ids))
+        self._places = np.array([head.places for head in heads.values()], dtype=np.int64)
+        self._prefixes = pa.array([self._prefix(series, head) for series, head in heads.items()])
+        self._suffixes = pa.array(
+            [
+                "," + msgspec.json.encode({"quality": BY_CODE[code]}).decode()[1:] + ","
+                for code in sorted(BY_CODE)
+            ]
+        )
+
+    @staticmethod
+    def _prefix(series: int, head: Head) -> str:
+        """A row's text up to its first timestamp, as msgspec writes the Struct's fields."""
+        sample = msgspec.json.encode(
+            Measure(
+                head.node_id, head.node_name, series, head.kind, head.subtype, head.unit,
+                _PG_EPOCH, _PG_EPOCH, None, BY_CODE[0],
+            )
+        )  # fmt: skip
+        # A JSON string never holds an unescaped quote: this can only be the key itself.
+        return (sample[: sample.index(_MEASURED)] + _MEASURED).decode()
+
+    def items(self, columns: MeasureColumns) -> bytes:
+        """The rows as the items of a JSON array: joined by commas, without the brackets."""
+        if not len(columns):
+            return b""
+        records = columns.records
+        positions = self._index[columns.series]
+        places = self._places[positions]
+        units = records["units"].astype(np.int64)
+        nulls = (records["flags"] & NULL_FLAG) != 0
+        if places.min() == places.max():
+            values = decimals(units, int(places[0]), nulls)
+        else:  # kinds of different decimals in one chunk: each kind's rows, put back in place
+            parts, order = [], []
+            for each in np.unique(places):
+                rows = np.flatnonzero(places == each)
+                parts.append(decimals(units[rows], int(each), nulls[rows]))
+                order.append(rows)
+            values = take(pa.concat_arrays(parts), np.argsort(np.concatenate(order)))
+        joined = join(
+            take(self._prefixes, positions),
+            timestamps(records["measured"].astype(np.int64)),
+            _COLLECTED,
+            timestamps(records["collected"].astype(np.int64)),
+            _VALUE,
+            values,
+            take(self._suffixes, records["flags"] & ~NULL_FLAG),
+        )
+        _, offsets, data = joined.buffers()
+        if offsets is None or data is None:
+            raise AssertionError("a joined text array without its buffers")
+        end = int(np.frombuffer(memoryview(offsets), dtype=np.int32)[len(joined)])
+        return data.slice(0, end - 1).to_pybytes()  # without the last row's comma
+
+
+class MeasureColumns(Sequence[Measure]):
+    """Rows of ``measures`` reads as columns: each row's series, and its ``RECORD``."""
+
+    def __init__(
+        self, series: NDArray[np.int64], records: NDArray[Any], writer: MeasureJson
+    ) -> None:
+        self.series = series
+        self.records = records
+        self.writer = writer
+
+    @classmethod
+    def of(cls, packed: Iterable[tuple[int, int, bytes]], writer: MeasureJson) -> MeasureColumns:
+        """Columns of ``packed.sql``'s rows: a series, its count of records, the records."""
+        ids, counts, blobs = [], [], []
+        for series, count, blob in packed:
+            ids.append(series)
+            counts.append(count)
+            blobs.append(blob)
+        records = np.frombuffer(b"".join(blobs), dtype=RECORD)
+        group = np.repeat(np.arange(len(ids)), counts)
+        measured, collected = records["measured"], records["collected"]
+        same = group[1:] == group[:-1]
+        earlier = (measured[1:] < measured[:-1]) | (
+            (measured[1:] == measured[:-1]) & (collected[1:] < collected[:-1])
+        )
+        if (same & earlier).any():
+            records = records[np.lexsort((collected, measured, group))]
+        return cls(np.repeat(np.array(ids, dtype=np.int64), counts), records, writer)
+
+    def joined(self, other: MeasureColumns) -> MeasureColumns:
+        """These rows, then ``other``'s."""
+        return MeasureColumns(
+            np.concatenate([self.series, other.series]),
+            np.concatenate([self.records, other.records]),
+            self.writer,
+        )
+
+    def json_items(self) -> bytes:
+        """The rows as JSON array items (``gridts.formats.encoders.JsonEncoder``)."""
+        return self.writer.items(self)
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    @overload
+    def __getitem__(self, index: int) -> Measure: ...
+    @overload
+    def __getitem__(self, index: slice) -> MeasureColumns: ...
+    def __getitem__(self, index: int | slice) -> Measure | MeasureColumns:
+        if isinstance(index, slice):
+            return MeasureColumns(self.series[index], self.records[index], self.writer)
+        series = int(self.series[index])
+        measured, collected, units, flags = self.records[index].tolist()
+        head = self.writer.heads[series]
+        value = None if flags & NULL_FLAG else float(units) / float(10**head.places)
+        return Measure(
+            head.node_id, head.node_name, series, head.kind, head.subtype, head.unit,
+            _PG_EPOCH + timedelta(microseconds=measured),
+            _PG_EPOCH + timedelta(microseconds=collected),
+            value, BY_CODE[flags & ~NULL_FLAG],
+        )  # fmt: skip
+
+
+class StreamedColumns(MeasureColumns, Streamed):
+    """The first chunk of a streamed answer as columns, and the rest still to be read."""
+
+    def __init__(
+        self, first: MeasureColumns, rest: AsyncIterator[MeasureColumns], lease: Lease
+    ) -> None:
+        super().__init__(first.series, first.records, first.writer)
+        self.rest = rest
+        self.lease = lease
+
+
+#: Series the server sends at a time; their rows are then cut or gathered into chunks of
+#: ``CHUNK_ROWS`` (one series' month is 720 rows, its year 8,760).
+_SERIES_AT_ONCE = 16
+
+
+async def fetch_columns(
+    conn: AsyncConnection,
+    statement: sql.Composed,
+    params: Mapping[str, object],
+    limit: int,
+    writer: MeasureJson,
+) -> MeasureColumns:
+    """Run a ``packed.sql`` statement; its rows as columns, refused past ``limit`` rows.
+
+    As ``gridts.reads.rows.fetch_rows`` with ``stream``: in a request, an answer bigger than a
+    chunk comes back as ``StreamedColumns``, its rest read while the response is sent.
+    """
+    lease = lease_of(conn)
+    bound = {**params, "limit": limit + 1}
+    result = ChunkedCursor(conn).chunks(statement, bound, size=_SERIES_AT_ONCE)
+    if lease is not None:
+        lease.reading(result)
+    chunks = _chunks(result, writer)
+    first = await anext(chunks, None) or MeasureColumns.of((), writer)
+    whole = lease is None or len(first) < encoders.CHUNK_ROWS  # a short chunk is the last one
+    if whole:
+        async for more in chunks:
+            first = first.joined(more)
+    if len(first) > limit:
+        raise AnswerTooLargeError(limit)
+    if whole:
+        return first
+    assert lease is not None  # noqa: S101 - whole otherwise
+    return StreamedColumns(first, limited(chunks, limit - len(first), limit), lease)
+
+
+async def _chunks(
+    result: AsyncIterator[list[tuple[int, int, bytes]]], writer: MeasureJson
+) -> AsyncIterator[MeasureColumns]:
+    """The series' rows in chunks of ``CHUNK_ROWS``, the last one shorter."""
+    size = encoders.CHUNK_ROWS  # read at call time: tests make it small
+    held: MeasureColumns | None = None
+    async for packed in result:
+        columns = MeasureColumns.of(packed, writer)
+        held = columns if held is None else held.joined(columns)
+        while len(held) >= size:
+            yield held[:size]
+            held = held[size:]
+    if held is not None and len(held):
+        yield held

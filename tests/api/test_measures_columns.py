@@ -1,0 +1,133 @@
+"""A big read's JSON written from columns (``gridts.measures.columns``) is the rows path's, byte
+for byte: every read, every kind's decimals, null values, microseconds, names that JSON escapes,
+and answers cut into chunks anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridts.formats import encoders
+from gridts.measures import routes
+from gridts.quality import Quality
+from support.db import compress_all, make_hierarchy, reset_database, write_series_measures
+from support.wire import iso_instant
+
+if TYPE_CHECKING:
+    import psycopg
+    import pytest
+    from litestar import Litestar
+    from litestar.testing import TestClient
+
+T0 = datetime(2031, 3, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+#: Names JSON escapes (quote, backslash, a control character) or writes as UTF-8.
+NAMES = ['N "quoted"', "N\\back", "N\ttab", "Nœud ☃"]
+#: Kinds of each number of decimals the columns write differently, with units to escape too.
+KINDS = {"load": 3, "whole": 0, "fine": 6}
+UNITS = {"whole": "p/h", "fine": 'µ"W'}
+READS = {
+    "latest": ("/api/v1/measures", {}),
+    "as of": ("/api/v1/measures", {"collected_datetime": iso_instant(T0 + 30 * HOUR)}),
+    "horizon": ("/api/v1/measures/horizon", {"lead": "PT2H"}),
+    "revisions": ("/api/v1/measures/revisions", {}),
+}
+
+_units = st.one_of(
+    st.integers(-1000, 1000),
+    st.integers(-(10**13), 10**13),
+    st.sampled_from([0, 1, -1, 9, 10, 10**12, -(10**12)]),
+)
+_revision = st.tuples(
+    st.integers(0, 47),  # target hour
+    st.integers(-6 * 3600, 48 * 3600).map(lambda s: timedelta(seconds=s)),  # collected - target
+    st.sampled_from([0, 1, 999_999, 123_456]),  # microseconds of the collection time
+    _units,
+    st.sampled_from(list(Quality)),
+    st.booleans(),  # a missing observation without its value
+)
+
+
+def _series(conn: psycopg.Connection) -> list[tuple[int, int]]:
+    """Every node's series of every kind: (id, decimals)."""
+    nodes = make_hierarchy(conn, {"G": {"R": NAMES}}).nodes
+    for kind, places in KINDS.items():
+        if kind != "load":
+            conn.execute(
+                "INSERT INTO kind (name, unit, aggregation, decimals) VALUES (%s, %s, 'sum', %s)",
+                (kind, UNITS[kind], places),
+            )
+    made = []
+    for node in nodes:
+        for kind, places in KINDS.items():
+            row = conn.execute(
+                "INSERT INTO series (node_id, kind) VALUES (%s, %s) "
+                "ON CONFLICT (node_id, kind, subtype) DO NOTHING RETURNING id",
+                (node, kind),
+            ).fetchone()
+            if row is None:  # a node's default series exists already
+                row = conn.execute(
+                    "SELECT id FROM series WHERE node_id = %s AND kind = %s AND subtype IS NULL",
+                    (node, kind),
+                ).fetchone()
+            assert row is not None
+            made.append((int(row[0]), places))
+    return made
+
+
+def _load(conn: psycopg.Connection, data: st.DataObject) -> None:
+    reset_database(conn)
+    series = _series(conn)
+    rows: dict[tuple[int, datetime, datetime], tuple[Any, ...]] = {}
+    for (sid, places), revisions in zip(
+        series,
+        data.draw(
+            st.lists(st.lists(_revision, max_size=6), min_size=len(series), max_size=len(series))
+        ),
+        strict=True,
+    ):
+        for hour, lead, micros, units, quality, empty in revisions:
+            target = T0 + hour * HOUR
+            collected = target + lead + timedelta(microseconds=micros)
+            value = None if empty and quality is Quality.MISSING else units / 10**places
+            rows[sid, target, collected] = (sid, target, collected, value, quality.code)
+    write_series_measures(conn, rows.values())
+
+
+def _both(
+    client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch, read: str
+) -> tuple[bytes, bytes]:
+    path, extra = READS[read]
+    params = {
+        "start_datetime": iso_instant(T0),
+        "end_datetime": iso_instant(T0 + 47 * HOUR),
+        "kind": list(KINDS),
+        **extra,
+    }
+    columns = client.get(path, params=params)
+    with monkeypatch.context() as patched:
+        patched.setattr(routes, "_as_json", lambda _: False)
+        rows = client.get(path, params=params)
+    assert columns.status_code == rows.status_code == 200, (columns.text, rows.text)
+    return columns.content, rows.content
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_big_reads_write_the_same_json_from_columns_as_from_structs(
+    conn: psycopg.Connection,
+    client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
+) -> None:
+    _load(conn, data)
+    monkeypatch.setattr(encoders, "CHUNK_ROWS", data.draw(st.sampled_from([1, 3, 7, 16_384])))
+    if data.draw(st.booleans(), label="compressed"):
+        compress_all(conn)
+    for read in READS:
+        columns, rows = _both(client, monkeypatch, read)
+        assert columns == rows, read

@@ -1,0 +1,59 @@
+"""The column-at-once JSON text (``gridts.formats.columns``) is msgspec's, byte for byte."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gridts.formats.columns import decimals, timestamps
+
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_FIRST = datetime(1, 1, 1, tzinfo=UTC) - _PG_EPOCH
+_LAST = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC) - _PG_EPOCH
+_US = timedelta(microseconds=1)
+#: What gridts stores (``gridts.instants``), where most draws fall, and all that Python can hold.
+_STORED = st.integers(
+    (datetime(1900, 1, 1, tzinfo=UTC) - _PG_EPOCH) // _US,
+    (datetime(2200, 1, 1, tzinfo=UTC) - _PG_EPOCH) // _US,
+)
+_ANY = st.integers(_FIRST // _US, _LAST // _US)
+#: Whole hours and seconds are what grids send; microseconds come with collection times.
+_ROUND = st.builds(lambda us, unit: us // unit * unit, _STORED, st.sampled_from([3_600_000_000, 1]))
+
+
+def _msgspec_items(values: list[object]) -> list[str]:
+    return [msgspec.json.encode(value).decode() for value in values]
+
+
+@given(st.lists(st.one_of(_ROUND, _STORED, _ANY), max_size=60))
+def test_timestamps_are_written_as_msgspec_writes_utc_datetimes(micros: list[int]) -> None:
+    expected = _msgspec_items([_PG_EPOCH + timedelta(microseconds=us) for us in micros])
+    text = timestamps(np.array(micros, dtype=np.int64)).to_pylist()
+    assert [f'"{item}"' for item in text] == expected
+
+
+_UNITS = st.one_of(
+    st.integers(-(10**9), 10**9),
+    st.integers(-(2**63) + 1, 2**63 - 1),
+    st.sampled_from([0, 1, -1, 9, 10, 99_999, 10**15 - 1, 10**15, -(10**15), 2**53, 2**53 + 1]),
+)
+
+
+@given(
+    st.lists(st.tuples(_UNITS, st.booleans()), max_size=60),
+    st.integers(0, 6),
+)
+def test_values_are_written_as_msgspec_writes_the_floats_reads_divide_out(
+    rows: list[tuple[int, bool]], places: int
+) -> None:
+    """``value::float8 / scale`` in the reads' SQL: the integer as a double, over 10**places."""
+    units = np.array([unit for unit, _ in rows], dtype=np.int64)
+    nulls = np.array([null for _, null in rows], dtype=np.bool_)
+    expected = _msgspec_items(
+        [None if null else float(unit) / float(10**places) for unit, null in rows]
+    )
+    assert decimals(units, places, nulls).to_pylist() == expected
