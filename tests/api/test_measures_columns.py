@@ -1,6 +1,6 @@
-"""A big read's JSON written from columns (``gridts.measures.columns``) is the rows path's, byte
-for byte: every read, every kind's decimals, null values, microseconds, names that JSON escapes,
-and answers cut into chunks anywhere.
+"""A big read written from columns (``gridts.measures.columns``) is the rows path's answer: JSON
+byte for byte, Arrow the same table. Every read, every kind's decimals, null values,
+microseconds, names that JSON escapes, and answers cut into chunks anywhere.
 """
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridts.formats import encoders
+from gridts.formats.response import ARROW, JSON
 from gridts.measures import routes
 from gridts.quality import Quality
 from support.db import compress_all, make_hierarchy, reset_database, write_series_measures
@@ -99,7 +101,7 @@ def _load(conn: psycopg.Connection, data: st.DataObject) -> None:
 
 
 def _both(
-    client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch, read: str
+    client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch, read: str, accept: str
 ) -> tuple[bytes, bytes]:
     path, extra = READS[read]
     params = {
@@ -108,11 +110,14 @@ def _both(
         "kind": list(KINDS),
         **extra,
     }
-    columns = client.get(path, params=params)
+    headers = {"Accept": accept}
+    columns = client.get(path, params=params, headers=headers)
     with monkeypatch.context() as patched:
-        patched.setattr(routes, "_as_json", lambda _: False)
-        rows = client.get(path, params=params)
+        patched.setattr(routes, "_columnar", lambda _: False)
+        rows = client.get(path, params=params, headers=headers)
     assert columns.status_code == rows.status_code == 200, (columns.text, rows.text)
+    assert columns.headers["content-type"] == rows.headers["content-type"]
+    assert columns.headers["content-type"].startswith(accept)
     return columns.content, rows.content
 
 
@@ -129,5 +134,11 @@ def test_big_reads_write_the_same_json_from_columns_as_from_structs(
     if data.draw(st.booleans(), label="compressed"):
         compress_all(conn)
     for read in READS:
-        columns, rows = _both(client, monkeypatch, read)
+        columns, rows = _both(client, monkeypatch, read, JSON)
         assert columns == rows, read
+        columns, rows = _both(client, monkeypatch, read, ARROW)
+        assert _table(columns).equals(_table(rows), check_metadata=True), read
+
+
+def _table(body: bytes) -> pa.Table:
+    return pa.ipc.open_stream(body).read_all()

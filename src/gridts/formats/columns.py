@@ -24,7 +24,7 @@ compares both for random values, edge cases included.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import msgspec
 import numpy as np
@@ -57,13 +57,19 @@ _EXACT_DIGITS = 15
 _POSITIONAL_FROM = 5  # 1e-5
 _SIGN = pa.array(["", "-"])
 _NULL = pa.scalar("null")
+A = TypeVar("A", bound="pa.Array[Any]")
 #: pyarrow.compute untyped: its stubs' overloads admit no mix of arrays and strings, nor numpy.
 _compute: Any = pc
 
 
-def take(table: pa.StringArray, indices: NDArray[np.integer[Any]]) -> pa.StringArray:
-    """``table[indices]``: each row's text from a small table of texts."""
-    return cast("pa.StringArray", _compute.take(table, indices))
+def take(table: A, indices: NDArray[np.integer[Any]]) -> A:
+    """``table[indices]``: each row's value (a text, say) from a small table of them."""
+    return cast("A", _compute.take(table, indices))
+
+
+def instants(us: NDArray[np.int64]) -> pa.TimestampArray:
+    """Timestamps (microseconds since 2000-01-01 UTC) as Arrow's UTC timestamps."""
+    return cast("pa.TimestampArray", pa.array(us + PG_EPOCH_US, pa.timestamp("us", "UTC")))
 
 
 def join(*parts: pa.StringArray | str) -> pa.StringArray:

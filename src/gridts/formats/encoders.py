@@ -12,7 +12,7 @@ first bytes leave early.
 - CSV: the stdlib ``csv`` writer (RFC 4180: CRLF line ends, quotes only where needed), a header
   of the column names, then the rows; a null is an empty field. Values read as their JSON text.
 - Arrow: pyarrow's IPC stream writer, one record batch per chunk (the schema first, an empty
-  stream when there are no rows).
+  stream when there are no rows). Rows that make their own batch (``ArrowRows``) make it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,15 @@ class JsonItems(Protocol):
 
     def json_items(self) -> bytes:
         """The rows as the items of a JSON array: joined by commas, without the brackets."""
+        ...
+
+
+@runtime_checkable
+class ArrowRows(Protocol):
+    """Rows that make their own Arrow record batch (``gridts.measures.columns``)."""
+
+    def arrow_batch(self, schema: pa.Schema) -> pa.RecordBatch:
+        """The rows as a record batch of ``schema``."""
         ...
 
 
@@ -171,6 +180,9 @@ class ArrowEncoder(Encoder):
     @override
     def rows(self, chunk: Sequence[Any]) -> bytes:
         assert self._writer is not None  # noqa: S101 - head() comes first
+        if isinstance(chunk, ArrowRows):
+            self._writer.write_batch(chunk.arrow_batch(self._schema))
+            return self._take()
         arrays = [
             pa.array(column.arrow(column.values(chunk)), type=column.arrow_type)
             for column in self._shape.columns

@@ -163,7 +163,8 @@ class TableResponse(Response[Any]):
         if encoder is None:  # small JSON: one body, with a Content-Length
             self.headers.update(headers)
             return super().to_asgi_response(app, request, **kwargs)
-        if own_json and streamed is None and len(rows) <= encoders.CHUNK_ROWS:  # the same
+        small = streamed is None and len(rows) <= encoders.CHUNK_ROWS
+        if own_json and small and isinstance(encoder, encoders.JsonEncoder):  # one body too
             self.headers.update(headers)
             self.content = b"".join(encoders.encoded(encoder, rows))
             return super().to_asgi_response(app, request, **kwargs)

@@ -1,18 +1,19 @@
-"""A big read's rows as columns: packed by PostgreSQL per series, written as JSON column-wise.
+"""A big read's rows as columns: packed by PostgreSQL per series, written column-wise.
 
 Why: the latest values of 1,000 nodes over 30 days (720,000 rows) cost the worker ~0.9 s of CPU
 as one Python tuple, five Python values and one ``Measure`` Struct per row before msgspec wrote
-them (``bench/README.md``, "The big read's CPU, measured again"). A JSON answer of a big read
-now takes one row per series from ``sql/queries/measures/packed.sql``: its revisions as fixed
-26-byte records (``RECORD``), which numpy reads in place, and ``gridts.formats.columns`` writes
-their text. The bytes are those the ``Measure`` Structs gave (``tests/system/test_columns.py``).
+them (``bench/README.md``, "The big read's CPU, measured again"). A big read answered in JSON or
+Arrow now takes one row per series from ``sql/queries/measures/packed.sql``: its revisions as
+fixed 26-byte records (``RECORD``), which numpy reads in place. ``gridts.formats.columns`` writes
+their JSON text, and pyarrow makes their Arrow batches from the arrays. The answers are those
+the ``Measure`` Structs gave (``tests/api/test_measures_columns.py``).
 
 The records come in the order of the series' subquery (target, then collection time): an
 aggregate takes its input in the order a subquery gives it, which PostgreSQL does but does not
 promise, so ``MeasureColumns.of`` checks the order and sorts a series whose records are not.
 
-Only JSON is written this way; a ``MeasureColumns`` is also a ``Sequence[Measure]``, built row
-by row, for anything else that meets one.
+A ``MeasureColumns`` is also a ``Sequence[Measure]``, built row by row, for anything else that
+meets one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from gridts.db.chunked import ChunkedCursor
 from gridts.db.lease import Streamed, lease_of
 from gridts.errors import AnswerTooLargeError
 from gridts.formats import encoders
-from gridts.formats.columns import decimals, join, take, timestamps
+from gridts.formats.columns import decimals, instants, join, take, timestamps
 from gridts.measures.schemas import Measure
 from gridts.quality import BY_CODE
 from gridts.reads.rows import limited
@@ -53,8 +54,8 @@ _COLLECTED = '","timestamp_collected":"'
 _VALUE = '","value":'
 
 
-class MeasureJson:
-    """Writes ``MeasureColumns`` of the series in ``heads`` as JSON array items."""
+class MeasureWriter:
+    """Writes ``MeasureColumns`` of the series in ``heads``: JSON array items, Arrow batches."""
 
     def __init__(self, heads: Mapping[int, Head]) -> None:
         self.heads = heads
@@ -63,6 +64,10 @@ class MeasureJson:
         self._index[ids] = np.arange(len(ids))
         self._places = np.array([head.places for head in heads.values()], dtype=np.int64)
         self._prefixes = pa.array([self._prefix(series, head) for series, head in heads.items()])
+        fields = list(zip(*((s, *head[:5]) for s, head in heads.items()), strict=True)) or [()] * 6
+        types = (pa.int64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string())
+        self._heads = [pa.array(field, kind) for field, kind in zip(fields, types, strict=True)]
+        self._quality = pa.array([BY_CODE[code].value for code in sorted(BY_CODE)])
         self._suffixes = pa.array(
             [
                 "," + msgspec.json.encode({"quality": BY_CODE[code]}).decode()[1:] + ","
@@ -115,19 +120,36 @@ class MeasureJson:
         end = int(np.frombuffer(memoryview(offsets), dtype=np.int32)[len(joined)])
         return data.slice(0, end - 1).to_pybytes()  # without the last row's comma
 
+    def batch(self, columns: MeasureColumns, schema: pa.Schema) -> pa.RecordBatch:
+        """The rows as an Arrow record batch of ``schema`` (``Measure``'s fields, in order)."""
+        records = columns.records
+        positions = self._index[columns.series]
+        series, node, name, kind, subtype, unit = (take(field, positions) for field in self._heads)
+        places = self._places[positions]
+        nulls = (records["flags"] & NULL_FLAG) != 0
+        values = records["units"].astype(np.int64) / np.power(10.0, places)  # as SQL divides
+        arrays: list[pa.Array[Any]] = [
+            node, name, series, kind, subtype, unit,
+            instants(records["measured"].astype(np.int64)),
+            instants(records["collected"].astype(np.int64)),
+            pa.array(values, mask=nulls),
+            take(self._quality, records["flags"] & ~NULL_FLAG),
+        ]  # fmt: skip
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
 
 class MeasureColumns(Sequence[Measure]):
     """Rows of ``measures`` reads as columns: each row's series, and its ``RECORD``."""
 
     def __init__(
-        self, series: NDArray[np.int64], records: NDArray[Any], writer: MeasureJson
+        self, series: NDArray[np.int64], records: NDArray[Any], writer: MeasureWriter
     ) -> None:
         self.series = series
         self.records = records
         self.writer = writer
 
     @classmethod
-    def of(cls, packed: Iterable[tuple[int, int, bytes]], writer: MeasureJson) -> MeasureColumns:
+    def of(cls, packed: Iterable[tuple[int, int, bytes]], writer: MeasureWriter) -> MeasureColumns:
         """Columns of ``packed.sql``'s rows: a series, its count of records, the records."""
         ids, counts, blobs = [], [], []
         for series, count, blob in packed:
@@ -156,6 +178,10 @@ class MeasureColumns(Sequence[Measure]):
     def json_items(self) -> bytes:
         """The rows as JSON array items (``gridts.formats.encoders.JsonEncoder``)."""
         return self.writer.items(self)
+
+    def arrow_batch(self, schema: pa.Schema) -> pa.RecordBatch:
+        """The rows as an Arrow record batch (``gridts.formats.encoders.ArrowEncoder``)."""
+        return self.writer.batch(self, schema)
 
     def __len__(self) -> int:
         return len(self.series)
@@ -200,7 +226,7 @@ async def fetch_columns(
     statement: sql.Composed,
     params: Mapping[str, object],
     limit: int,
-    writer: MeasureJson,
+    writer: MeasureWriter,
 ) -> MeasureColumns:
     """Run a ``packed.sql`` statement; its rows as columns, refused past ``limit`` rows.
 
@@ -227,7 +253,7 @@ async def fetch_columns(
 
 
 async def _chunks(
-    result: AsyncIterator[list[tuple[int, int, bytes]]], writer: MeasureJson
+    result: AsyncIterator[list[tuple[int, int, bytes]]], writer: MeasureWriter
 ) -> AsyncIterator[MeasureColumns]:
     """The series' rows in chunks of ``CHUNK_ROWS``, the last one shorter."""
     size = encoders.CHUNK_ROWS  # read at call time: tests make it small

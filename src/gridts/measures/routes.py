@@ -16,7 +16,7 @@ from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
 from gridts.errors import InvalidParameterError
-from gridts.formats.response import JSON, negotiate
+from gridts.formats.response import ARROW, JSON, negotiate
 from gridts.measures import service
 from gridts.measures.schemas import Cutoff, Measure, MeasurePage
 from gridts.reads.filters import Filters, require_aware
@@ -59,7 +59,7 @@ class MeasureReadController(Controller):
             filters,
             collected_datetime,
             settings.max_response_rows,
-            columnar=_as_json(request),
+            columnar=_columnar(request),
         )
         return _page(data, dropped)
 
@@ -95,7 +95,7 @@ class MeasureReadController(Controller):
         cutoff = parse_cutoff(lead, issued_before, timezone)
         dropped = await dropped_note(conn, state, filters.start)
         data = await service.horizon(
-            conn, filters, cutoff, settings.max_response_rows, columnar=_as_json(request)
+            conn, filters, cutoff, settings.max_response_rows, columnar=_columnar(request)
         )
         return _page(data, dropped)
 
@@ -133,14 +133,14 @@ class MeasureReadController(Controller):
             collected_from,
             collected_to,
             settings.max_response_rows,
-            columnar=_as_json(request),
+            columnar=_columnar(request),
         )
         return _page(data, dropped)
 
 
-def _as_json(request: Request[Any, Any, Any]) -> bool:
-    """Whether the answer will be JSON: a big read's rows then come as columns."""
-    return negotiate(request) == JSON
+def _columnar(request: Request[Any, Any, Any]) -> bool:
+    """Whether the answer will be JSON or Arrow: a big read's rows then come as columns."""
+    return negotiate(request) in {JSON, ARROW}
 
 
 def _page(data: Sequence[Measure], dropped: tuple[datetime, str] | None) -> MeasurePage:
