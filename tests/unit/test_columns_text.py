@@ -1,4 +1,4 @@
-"""The column-at-once JSON text (``gridts.formats.columns``) is msgspec's, byte for byte."""
+"""The column-at-once text (``gridts.formats.columns``) is msgspec's JSON and csv's, to the byte."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.formats.columns import decimals, timestamps
+from gridts.formats.columns import REPR_FLOATS, decimals, timestamps
 
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _FIRST = datetime(1, 1, 1, tzinfo=UTC) - _PG_EPOCH
@@ -57,3 +57,17 @@ def test_values_are_written_as_msgspec_writes_the_floats_reads_divide_out(
         [None if null else float(unit) / float(10**places) for unit, null in rows]
     )
     assert decimals(units, places, nulls).to_pylist() == expected
+
+
+@given(
+    st.lists(st.tuples(_UNITS, st.booleans()), max_size=60),
+    st.integers(0, 6),
+)
+def test_values_are_written_as_csv_writes_floats_for_csv(
+    rows: list[tuple[int, bool]], places: int
+) -> None:
+    """``csv.writer`` writes a float as its ``repr`` and ``None`` as an empty field."""
+    units = np.array([unit for unit, _ in rows], dtype=np.int64)
+    nulls = np.array([null for _, null in rows], dtype=np.bool_)
+    expected = ["" if null else repr(float(unit) / float(10**places)) for unit, null in rows]
+    assert decimals(units, places, nulls, REPR_FLOATS).to_pylist() == expected

@@ -18,11 +18,13 @@ compares both for random values, edge cases included.
   decimal's own digits (distinct decimals of 15 digits are distinct doubles), which this writes
   directly, in msgspec's positional form (``47.379``, ``100.0``, ``0.00001``). msgspec writes a
   float in exponent form below 1e-5 and from 1e16: those values, and any of more than 15
-  digits, are written by msgspec itself.
+  digits, are written by msgspec itself. CSV's floats are Python's ``repr`` (``csv.writer``):
+  the same, but in exponent form already below 1e-4 (``REPR_FLOATS``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -32,6 +34,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from numpy.typing import NDArray
 
 #: 2000-01-01 (PostgreSQL's epoch) in microseconds since 1970-01-01.
@@ -53,10 +57,7 @@ _LAST_YEAR = 9999
 _DATE_TABLE_DAYS = 4096
 #: Decimal digits written directly: distinct decimals of up to 15 digits are distinct doubles.
 _EXACT_DIGITS = 15
-#: msgspec writes a float in positional form from this magnitude (and below 1e16).
-_POSITIONAL_FROM = 5  # 1e-5
 _SIGN = pa.array(["", "-"])
-_NULL = pa.scalar("null")
 A = TypeVar("A", bound="pa.Array[Any]")
 #: pyarrow.compute untyped: its stubs' overloads admit no mix of arrays and strings, nor numpy.
 _compute: Any = pc
@@ -187,17 +188,35 @@ def _exact(units: NDArray[np.int64], places: int) -> pa.StringArray:
     )
 
 
-def decimals(units: NDArray[np.int64], places: int, nulls: NDArray[np.bool_]) -> pa.StringArray:
-    """The JSON text of each ``units / 10**places`` as a float (``null`` where ``nulls``)."""
+@dataclass(frozen=True)
+class FloatText:
+    """How a format writes a float: where its positional form begins, the rest, and null."""
+
+    positional_from: int
+    """The exponent of the smallest magnitude written positionally: 1e-5 is 5."""
+    write: Callable[[float], str]
+    null: str
+
+
+#: msgspec's JSON: positional from 1e-5 (``0.00001``), exponents like ``1e-6``.
+JSON_FLOATS = FloatText(5, lambda x: msgspec.json.encode(x).decode(), "null")
+#: Python's ``repr``, which ``csv.writer`` writes: positional from 1e-4, ``1e-05``; null empty.
+REPR_FLOATS = FloatText(4, repr, "")
+
+
+def decimals(
+    units: NDArray[np.int64], places: int, nulls: NDArray[np.bool_], style: FloatText = JSON_FLOATS
+) -> pa.StringArray:
+    """The text of each ``units / 10**places`` as a float, as ``style`` writes it."""
     text = _exact(units, places)
     magnitude = np.abs(units)
-    smallest = 10 ** max(places - _POSITIONAL_FROM, 0)  # 1e-5 in units
+    smallest = 10 ** max(places - style.positional_from, 0)  # in units
     other = (magnitude >= 10**_EXACT_DIGITS) | ((magnitude < smallest) & (units != 0))
     other &= ~nulls
     if other.any():
         floats = units[other].astype(np.float64) / float(10**places)
-        written = pa.array([msgspec.json.encode(x).decode() for x in floats.tolist()])
+        written = pa.array([style.write(x) for x in floats.tolist()])
         text = _compute.replace_with_mask(text, other, written)
     if nulls.any():
-        text = _compute.if_else(nulls, _NULL, text)
+        text = _compute.if_else(nulls, pa.scalar(style.null), text)
     return text

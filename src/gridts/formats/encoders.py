@@ -11,6 +11,7 @@ first bytes leave early.
   items (``JsonItems``: a big measures read's columns) are written by themselves.
 - CSV: the stdlib ``csv`` writer (RFC 4180: CRLF line ends, quotes only where needed), a header
   of the column names, then the rows; a null is an empty field. Values read as their JSON text.
+  Rows that write their own lines (``CsvRows``) write them.
 - Arrow: pyarrow's IPC stream writer, one record batch per chunk (the schema first, an empty
   stream when there are no rows). Rows that make their own batch (``ArrowRows``) make it.
 """
@@ -46,6 +47,15 @@ class JsonItems(Protocol):
 
     def json_items(self) -> bytes:
         """The rows as the items of a JSON array: joined by commas, without the brackets."""
+        ...
+
+
+@runtime_checkable
+class CsvRows(Protocol):
+    """Rows that write their own CSV lines (``gridts.measures.columns``)."""
+
+    def csv_rows(self) -> bytes:
+        """The rows as CSV lines, as ``CsvEncoder`` writes them."""
         ...
 
 
@@ -148,6 +158,8 @@ class CsvEncoder(Encoder):
 
     @override
     def rows(self, chunk: Sequence[Any]) -> bytes:
+        if isinstance(chunk, CsvRows):
+            return chunk.csv_rows()
         columns = [column.text(column.values(chunk)) for column in self._shape.columns]
         self._writer.writerows(zip(*columns, strict=True))
         return self._take()

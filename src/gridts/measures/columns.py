@@ -2,11 +2,11 @@
 
 Why: the latest values of 1,000 nodes over 30 days (720,000 rows) cost the worker ~0.9 s of CPU
 as one Python tuple, five Python values and one ``Measure`` Struct per row before msgspec wrote
-them (``bench/README.md``, "The big read's CPU, measured again"). A big read answered in JSON or
-Arrow now takes one row per series from ``sql/queries/measures/packed.sql``: its revisions as
-fixed 26-byte records (``RECORD``), which numpy reads in place. ``gridts.formats.columns`` writes
-their JSON text, and pyarrow makes their Arrow batches from the arrays. The answers are those
-the ``Measure`` Structs gave (``tests/api/test_measures_columns.py``).
+them (``bench/README.md``, "The big read's CPU, measured again"). A big read now takes one row
+per series from ``sql/queries/measures/packed.sql``: its revisions as fixed 26-byte records
+(``RECORD``), which numpy reads in place. ``gridts.formats.columns`` writes their JSON and CSV
+text, and pyarrow makes their Arrow batches from the arrays. The answers are those the
+``Measure`` Structs gave (``tests/api/test_measures_columns.py``).
 
 The records come in the order of the series' subquery (target, then collection time): an
 aggregate takes its input in the order a subquery gives it, which PostgreSQL does but does not
@@ -18,6 +18,8 @@ meets one.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, overload
@@ -30,7 +32,16 @@ from gridts.db.chunked import ChunkedCursor
 from gridts.db.lease import Streamed, lease_of
 from gridts.errors import AnswerTooLargeError
 from gridts.formats import encoders
-from gridts.formats.columns import decimals, instants, join, take, timestamps
+from gridts.formats.columns import (
+    JSON_FLOATS,
+    REPR_FLOATS,
+    FloatText,
+    decimals,
+    instants,
+    join,
+    take,
+    timestamps,
+)
 from gridts.measures.schemas import Measure
 from gridts.quality import BY_CODE
 from gridts.reads.rows import limited
@@ -67,7 +78,10 @@ class MeasureWriter:
         fields = list(zip(*((s, *head[:5]) for s, head in heads.items()), strict=True)) or [()] * 6
         types = (pa.int64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string())
         self._heads = [pa.array(field, kind) for field, kind in zip(fields, types, strict=True)]
-        self._quality = pa.array([BY_CODE[code].value for code in sorted(BY_CODE)])
+        names = [BY_CODE[code].value for code in sorted(BY_CODE)]
+        self._quality = pa.array(names)
+        self._csv_prefixes = pa.array([_csv_head(series, head) for series, head in heads.items()])
+        self._csv_suffixes = pa.array([f",{name}\r\n" for name in names])
         self._suffixes = pa.array(
             [
                 "," + msgspec.json.encode({"quality": BY_CODE[code]}).decode()[1:] + ","
@@ -93,32 +107,53 @@ class MeasureWriter:
             return b""
         records = columns.records
         positions = self._index[columns.series]
-        places = self._places[positions]
-        units = records["units"].astype(np.int64)
         nulls = (records["flags"] & NULL_FLAG) != 0
-        if places.min() == places.max():
-            values = decimals(units, int(places[0]), nulls)
-        else:  # kinds of different decimals in one chunk: each kind's rows, put back in place
-            parts, order = [], []
-            for each in np.unique(places):
-                rows = np.flatnonzero(places == each)
-                parts.append(decimals(units[rows], int(each), nulls[rows]))
-                order.append(rows)
-            values = take(pa.concat_arrays(parts), np.argsort(np.concatenate(order)))
         joined = join(
             take(self._prefixes, positions),
             timestamps(records["measured"].astype(np.int64)),
             _COLLECTED,
             timestamps(records["collected"].astype(np.int64)),
             _VALUE,
-            values,
+            self._values(records["units"].astype(np.int64), positions, nulls, JSON_FLOATS),
             take(self._suffixes, records["flags"] & ~NULL_FLAG),
         )
-        _, offsets, data = joined.buffers()
-        if offsets is None or data is None:
-            raise AssertionError("a joined text array without its buffers")
-        end = int(np.frombuffer(memoryview(offsets), dtype=np.int32)[len(joined)])
-        return data.slice(0, end - 1).to_pybytes()  # without the last row's comma
+        return _text(joined, cut=1)  # without the last row's comma
+
+    def _values(
+        self,
+        units: NDArray[np.int64],
+        positions: NDArray[np.int64],
+        nulls: NDArray[np.bool_],
+        style: FloatText,
+    ) -> pa.StringArray:
+        """Each row's value as ``style`` writes it: its series' kind keeps ``places`` decimals."""
+        places = self._places[positions]
+        if places.min() == places.max():
+            return decimals(units, int(places[0]), nulls, style)
+        parts, order = [], []  # kinds of different decimals in one chunk: each kind's rows
+        for each in np.unique(places):
+            rows = np.flatnonzero(places == each)
+            parts.append(decimals(units[rows], int(each), nulls[rows], style))
+            order.append(rows)
+        return take(pa.concat_arrays(parts), np.argsort(np.concatenate(order)))
+
+    def csv(self, columns: MeasureColumns) -> bytes:
+        """The rows as CSV lines, as ``csv.writer`` writes their values' JSON text."""
+        if not len(columns):
+            return b""
+        records = columns.records
+        positions = self._index[columns.series]
+        nulls = (records["flags"] & NULL_FLAG) != 0
+        joined = join(
+            take(self._csv_prefixes, positions),
+            timestamps(records["measured"].astype(np.int64)),
+            ",",
+            timestamps(records["collected"].astype(np.int64)),
+            ",",
+            self._values(records["units"].astype(np.int64), positions, nulls, REPR_FLOATS),
+            take(self._csv_suffixes, records["flags"] & ~NULL_FLAG),
+        )
+        return _text(joined)
 
     def batch(self, columns: MeasureColumns, schema: pa.Schema) -> pa.RecordBatch:
         """The rows as an Arrow record batch of ``schema`` (``Measure``'s fields, in order)."""
@@ -136,6 +171,24 @@ class MeasureWriter:
             take(self._quality, records["flags"] & ~NULL_FLAG),
         ]  # fmt: skip
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _text(joined: pa.StringArray, cut: int = 0) -> bytes:
+    """A new text array's rows, one after the other, without the last ``cut`` bytes."""
+    _, offsets, data = joined.buffers()
+    if offsets is None or data is None:
+        raise AssertionError("a joined text array without its buffers")
+    end = int(np.frombuffer(memoryview(offsets), dtype=np.int32)[len(joined)])
+    return data.slice(0, end - cut).to_pybytes()  # a new array's first offset is 0
+
+
+def _csv_head(series: int, head: Head) -> str:
+    """A CSV line's fields up to its first timestamp, as ``csv.writer`` writes them."""
+    line = io.StringIO()
+    csv.writer(line).writerow(
+        [head.node_id, head.node_name, series, head.kind, head.subtype, head.unit]
+    )
+    return line.getvalue().removesuffix("\r\n") + ","
 
 
 class MeasureColumns(Sequence[Measure]):
@@ -178,6 +231,10 @@ class MeasureColumns(Sequence[Measure]):
     def json_items(self) -> bytes:
         """The rows as JSON array items (``gridts.formats.encoders.JsonEncoder``)."""
         return self.writer.items(self)
+
+    def csv_rows(self) -> bytes:
+        """The rows as CSV lines (``gridts.formats.encoders.CsvEncoder``)."""
+        return self.writer.csv(self)
 
     def arrow_batch(self, schema: pa.Schema) -> pa.RecordBatch:
         """The rows as an Arrow record batch (``gridts.formats.encoders.ArrowEncoder``)."""

@@ -6,17 +6,16 @@ Only GET lives here: writing measures (POST on the same path) is ``gridts.ingest
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from psycopg import AsyncConnection
 
 from gridts.errors import InvalidParameterError
-from gridts.formats.response import ARROW, JSON, negotiate
 from gridts.measures import service
 from gridts.measures.schemas import Cutoff, Measure, MeasurePage
 from gridts.reads.filters import Filters, require_aware
@@ -26,6 +25,10 @@ from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+COLUMNAR = True
+"""Big reads come back as columns that write their own answer, in every format
+(``gridts.measures.columns``); the tests turn it off to compare them with rows in Structs."""
 
 
 class MeasureReadController(Controller):
@@ -42,7 +45,6 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
-        request: Request[Any, Any, Any],
         collected_datetime: Annotated[
             datetime | None,
             QueryParameter(
@@ -59,7 +61,7 @@ class MeasureReadController(Controller):
             filters,
             collected_datetime,
             settings.max_response_rows,
-            columnar=_columnar(request),
+            columnar=COLUMNAR,
         )
         return _page(data, dropped)
 
@@ -71,7 +73,6 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
-        request: Request[Any, Any, Any],
         lead: Annotated[
             str | None,
             QueryParameter(
@@ -95,7 +96,7 @@ class MeasureReadController(Controller):
         cutoff = parse_cutoff(lead, issued_before, timezone)
         dropped = await dropped_note(conn, state, filters.start)
         data = await service.horizon(
-            conn, filters, cutoff, settings.max_response_rows, columnar=_columnar(request)
+            conn, filters, cutoff, settings.max_response_rows, columnar=COLUMNAR
         )
         return _page(data, dropped)
 
@@ -107,7 +108,6 @@ class MeasureReadController(Controller):
         settings: NamedDependency[Settings],
         filters: NamedDependency[Filters],
         state: State,
-        request: Request[Any, Any, Any],
         collected_from: Annotated[
             datetime | None,
             QueryParameter(description="Only revisions collected at or after this."),
@@ -133,14 +133,9 @@ class MeasureReadController(Controller):
             collected_from,
             collected_to,
             settings.max_response_rows,
-            columnar=_columnar(request),
+            columnar=COLUMNAR,
         )
         return _page(data, dropped)
-
-
-def _columnar(request: Request[Any, Any, Any]) -> bool:
-    """Whether the answer will be JSON or Arrow: a big read's rows then come as columns."""
-    return negotiate(request) in {JSON, ARROW}
 
 
 def _page(data: Sequence[Measure], dropped: tuple[datetime, str] | None) -> MeasurePage:

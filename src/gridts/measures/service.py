@@ -12,9 +12,9 @@ names series, kinds or subtypes) in one of two ways, by the answer's expected si
   round trip and plan were about 0.15 ms of one node's day at p50, 0.3-0.6 ms at p99 while
   batches are written.
 
-A big read answered in JSON or Arrow takes its rows packed per series instead (``packed.sql``),
-as columns that write their own answer (``gridts.measures.columns``): the worker builds no
-Python object per row. CSV takes ``rows.sql``'s rows into ``Measure`` Structs.
+A big read in a request takes its rows packed per series instead (``packed.sql``), as columns
+that write their own answer in each format (``gridts.measures.columns``): the worker builds no
+Python object per row. Small reads take ``rows.sql``'s rows into ``Measure`` Structs.
 
 See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads", "A big
 read's JSON from columns"). The rows are each handler's last query on its connection: they
@@ -117,8 +117,8 @@ async def _read(
 ) -> Sequence[Measure]:
     """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or another.
 
-    ``columnar``: the answer will be written as JSON or Arrow, and a big read then comes back
-    as ``MeasureColumns`` (``gridts.measures.columns``).
+    ``columnar``: a big read comes back as ``MeasureColumns`` (``gridts.measures.columns``),
+    which only an answer's encoders read.
     """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
