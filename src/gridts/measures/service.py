@@ -16,8 +16,8 @@ A big read in a request takes its rows packed per series instead (``packed.sql``
 that write their own answer in each format (``gridts.measures.columns``): the worker builds no
 Python object per row. Small reads take ``rows.sql``'s rows into ``Measure`` Structs.
 
-See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads", "A big
-read's JSON from columns"). The rows are each handler's last query on its connection: they
+See ``docs/query-plans.md`` and ``bench/README.md`` ("One statement for small reads", "Big
+reads written from columns"). The rows are each handler's last query on its connection: they
 stream (``fetch_rows``, ``fetch_columns``), so a big answer is read from the database while it
 is sent.
 """
