@@ -22,6 +22,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 import msgspec
@@ -65,8 +66,23 @@ _COLLECTED = '","timestamp_collected":"'
 _VALUE = '","value":'
 
 
+#: The quality flags by code, as every format writes them.
+_QUALITY_NAMES = [BY_CODE[code].value for code in sorted(BY_CODE)]
+_QUALITY = pa.array(_QUALITY_NAMES)
+#: A JSON row's end after its value, by quality code (with the comma before the next row).
+_JSON_ENDS = pa.array(
+    ["," + msgspec.json.encode({"quality": name}).decode()[1:] + "," for name in _QUALITY_NAMES]
+)
+#: A CSV line's end after its value, by quality code.
+_CSV_ENDS = pa.array([f",{name}\r\n" for name in _QUALITY_NAMES])
+
+
 class MeasureWriter:
-    """Writes ``MeasureColumns`` of the series in ``heads``: JSON array items, Arrow batches."""
+    """Writes ``MeasureColumns`` of the series in ``heads``: JSON items, CSV lines, Arrow batches.
+
+    Each format's table of the series' heads is built when that format is first written (a few
+    milliseconds for 1,000 series), not for every big read.
+    """
 
     def __init__(self, heads: Mapping[int, Head]) -> None:
         self.heads = heads
@@ -74,20 +90,24 @@ class MeasureWriter:
         self._index = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
         self._index[ids] = np.arange(len(ids))
         self._places = np.array([head.places for head in heads.values()], dtype=np.int64)
-        self._prefixes = pa.array([self._prefix(series, head) for series, head in heads.items()])
-        fields = list(zip(*((s, *head[:5]) for s, head in heads.items()), strict=True)) or [()] * 6
+
+    @cached_property
+    def _prefixes(self) -> pa.StringArray:
+        """Each series' JSON row up to its first timestamp."""
+        return pa.array([self._prefix(series, head) for series, head in self.heads.items()])
+
+    @cached_property
+    def _csv_prefixes(self) -> pa.StringArray:
+        """Each series' CSV line up to its first timestamp."""
+        return pa.array([_csv_head(series, head) for series, head in self.heads.items()])
+
+    @cached_property
+    def _heads(self) -> list[pa.Array[Any]]:
+        """The series' heads as Arrow columns: series, node, node name, kind, subtype, unit."""
+        rows = [(series, *head[:5]) for series, head in self.heads.items()]
+        fields = list(zip(*rows, strict=True)) or [()] * 6
         types = (pa.int64(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string())
-        self._heads = [pa.array(field, kind) for field, kind in zip(fields, types, strict=True)]
-        names = [BY_CODE[code].value for code in sorted(BY_CODE)]
-        self._quality = pa.array(names)
-        self._csv_prefixes = pa.array([_csv_head(series, head) for series, head in heads.items()])
-        self._csv_suffixes = pa.array([f",{name}\r\n" for name in names])
-        self._suffixes = pa.array(
-            [
-                "," + msgspec.json.encode({"quality": BY_CODE[code]}).decode()[1:] + ","
-                for code in sorted(BY_CODE)
-            ]
-        )
+        return [pa.array(field, kind) for field, kind in zip(fields, types, strict=True)]
 
     @staticmethod
     def _prefix(series: int, head: Head) -> str:
@@ -115,7 +135,7 @@ class MeasureWriter:
             timestamps(records["collected"].astype(np.int64)),
             _VALUE,
             self._values(records["units"].astype(np.int64), positions, nulls, JSON_FLOATS),
-            take(self._suffixes, records["flags"] & ~NULL_FLAG),
+            take(_JSON_ENDS, records["flags"] & ~NULL_FLAG),
         )
         return _text(joined, cut=1)  # without the last row's comma
 
@@ -151,7 +171,7 @@ class MeasureWriter:
             timestamps(records["collected"].astype(np.int64)),
             ",",
             self._values(records["units"].astype(np.int64), positions, nulls, REPR_FLOATS),
-            take(self._csv_suffixes, records["flags"] & ~NULL_FLAG),
+            take(_CSV_ENDS, records["flags"] & ~NULL_FLAG),
         )
         return _text(joined)
 
@@ -168,7 +188,7 @@ class MeasureWriter:
             instants(records["measured"].astype(np.int64)),
             instants(records["collected"].astype(np.int64)),
             pa.array(values, mask=nulls),
-            take(self._quality, records["flags"] & ~NULL_FLAG),
+            take(_QUALITY, records["flags"] & ~NULL_FLAG),
         ]  # fmt: skip
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
