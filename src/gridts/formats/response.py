@@ -164,7 +164,8 @@ class TableResponse(Response[Any]):
             self.headers.update(headers)
             return super().to_asgi_response(app, request, **kwargs)
         small = streamed is None and len(rows) <= encoders.CHUNK_ROWS
-        if own_json and small and isinstance(encoder, encoders.JsonEncoder):  # one body too
+        if own_json and small and isinstance(encoder, encoders.JsonEncoder):
+            # Rows that write their own JSON: msgspec cannot, so they do, but still in one body.
             self.headers.update(headers)
             self.content = b"".join(encoders.encoded(encoder, rows))
             return super().to_asgi_response(app, request, **kwargs)
