@@ -1,4 +1,4 @@
-"""The JSON text of a whole column at once: UTC timestamps and exact decimals, as msgspec would.
+"""A whole column's text at once: UTC timestamps and exact decimals, as JSON and CSV write them.
 
 Why: a big read's answer (the latest values of 1,000 nodes over 30 days, 720,000 rows, 157 MB)
 spent most of the worker's CPU turning every row into Python objects (``datetime``, ``float``,
@@ -7,8 +7,8 @@ again"). Here numpy computes each column's text for all its rows together, as Ar
 arrays that pyarrow joins into rows (``gridts.measures.columns``): 0.22 s instead of ~0.65 s for
 those 720,000 rows.
 
-The bytes are msgspec's, which the rest of the API writes: ``tests/unit/test_columns_text.py``
-compares both for random values, edge cases included.
+The bytes are msgspec's (JSON) and ``csv.writer``'s (CSV), which the rest of the API writes:
+``tests/unit/test_columns_text.py`` compares them for random values, edge cases included.
 
 - A timestamp is microseconds since 2000-01-01 UTC (PostgreSQL's binary ``timestamptz``),
   written ``YYYY-MM-DDTHH:MM:SSZ``, with ``.ffffff`` before the ``Z`` when its microseconds are
@@ -78,7 +78,7 @@ def join(*parts: pa.StringArray | str) -> pa.StringArray:
     return cast("pa.StringArray", _compute.binary_join_element_wise(*parts, ""))
 
 
-def buffer(array: NDArray[Any]) -> pa.Buffer:
+def _buffer(array: NDArray[Any]) -> pa.Buffer:
     """The bytes of a contiguous numpy array, not copied."""
     return pa.py_buffer(cast("Any", array))
 
@@ -120,7 +120,7 @@ def _strings(text: NDArray[np.uint8], lengths: NDArray[np.int64] | None) -> pa.S
         offsets = np.zeros(rows + 1, dtype=np.int32)
         np.cumsum(lengths, out=offsets[1:])
         data = text[np.arange(width) < lengths[:, None]]
-    return pa.StringArray.from_buffers(rows, buffer(offsets), buffer(data))
+    return pa.StringArray.from_buffers(rows, _buffer(offsets), _buffer(data))
 
 
 def timestamps(us: NDArray[np.int64]) -> pa.StringArray:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
@@ -77,6 +78,21 @@ _JSON_ENDS = pa.array(
 _CSV_ENDS = pa.array([f",{name}\r\n" for name in _QUALITY_NAMES])
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """How a text format writes a row after its series' head."""
+
+    after_measured: str
+    after_collected: str
+    floats: FloatText
+    ends: pa.StringArray
+    """By quality code: what follows the value, to the end of the row."""
+
+
+_JSON = _Layout(_COLLECTED, _VALUE, JSON_FLOATS, _JSON_ENDS)
+_CSV = _Layout(",", ",", REPR_FLOATS, _CSV_ENDS)
+
+
 class MeasureWriter:
     """Writes ``MeasureColumns`` of the series in ``heads``: JSON items, CSV lines, Arrow batches.
 
@@ -125,19 +141,30 @@ class MeasureWriter:
         """The rows as the items of a JSON array: joined by commas, without the brackets."""
         if not len(columns):
             return b""
+        return _text(self._lines(columns, self._prefixes, _JSON), cut=1)  # no last comma
+
+    def csv(self, columns: MeasureColumns) -> bytes:
+        """The rows as CSV lines, as ``csv.writer`` writes their values' JSON text."""
+        if not len(columns):
+            return b""
+        return _text(self._lines(columns, self._csv_prefixes, _CSV))
+
+    def _lines(
+        self, columns: MeasureColumns, heads: pa.StringArray, layout: _Layout
+    ) -> pa.StringArray:
+        """Each row's text: its series' head, both timestamps, its value, its quality's end."""
         records = columns.records
         positions = self._index[columns.series]
         nulls = (records["flags"] & NULL_FLAG) != 0
-        joined = join(
-            take(self._prefixes, positions),
+        return join(
+            take(heads, positions),
             timestamps(records["measured"].astype(np.int64)),
-            _COLLECTED,
+            layout.after_measured,
             timestamps(records["collected"].astype(np.int64)),
-            _VALUE,
-            self._values(records["units"].astype(np.int64), positions, nulls, JSON_FLOATS),
-            take(_JSON_ENDS, records["flags"] & ~NULL_FLAG),
+            layout.after_collected,
+            self._values(records["units"].astype(np.int64), positions, nulls, layout.floats),
+            take(layout.ends, records["flags"] & ~NULL_FLAG),
         )
-        return _text(joined, cut=1)  # without the last row's comma
 
     def _values(
         self,
@@ -156,24 +183,6 @@ class MeasureWriter:
             parts.append(decimals(units[rows], int(each), nulls[rows], style))
             order.append(rows)
         return take(pa.concat_arrays(parts), np.argsort(np.concatenate(order)))
-
-    def csv(self, columns: MeasureColumns) -> bytes:
-        """The rows as CSV lines, as ``csv.writer`` writes their values' JSON text."""
-        if not len(columns):
-            return b""
-        records = columns.records
-        positions = self._index[columns.series]
-        nulls = (records["flags"] & NULL_FLAG) != 0
-        joined = join(
-            take(self._csv_prefixes, positions),
-            timestamps(records["measured"].astype(np.int64)),
-            ",",
-            timestamps(records["collected"].astype(np.int64)),
-            ",",
-            self._values(records["units"].astype(np.int64), positions, nulls, REPR_FLOATS),
-            take(_CSV_ENDS, records["flags"] & ~NULL_FLAG),
-        )
-        return _text(joined)
 
     def batch(self, columns: MeasureColumns, schema: pa.Schema) -> pa.RecordBatch:
         """The rows as an Arrow record batch of ``schema`` (``Measure``'s fields, in order)."""

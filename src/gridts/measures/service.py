@@ -88,13 +88,10 @@ def compose(name: str, *, small: bool, **parts: sql.Composable) -> sql.Composed:
     and builds ``Measure`` rows; a big one takes the chosen series' ids as ``series`` and builds
     rows with ``_measures``.
     """
+    series, head = ("series", _WITH_HEAD) if small else ("chosen", _SERIES_ONLY)
     of_series = query("measures", name).format(**parts)
-    if small:
-        return query("measures", "rows").format(
-            series=query("filters", "series"), head=_WITH_HEAD, of_series=of_series
-        )
     return query("measures", "rows").format(
-        series=query("filters", "chosen"), head=_SERIES_ONLY, of_series=of_series
+        series=query("filters", series), head=head, of_series=of_series
     )
 
 
