@@ -7,7 +7,14 @@ the limits of Python's ``datetime`` (year 9999) and changes no answer.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+#: PostgreSQL's epoch: its binary ``timestamptz`` counts microseconds from it.
+POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def from_postgres(micros: int) -> datetime:
+    """The instant of a binary ``timestamptz`` (packed reads: accuracy, big measures reads)."""
+    return POSTGRES_EPOCH + timedelta(microseconds=micros)

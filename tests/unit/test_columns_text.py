@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import msgspec
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.formats.columns import REPR_FLOATS, decimals, timestamps
+from gridts.formats.columns import JSON_FLOATS, REPR_FLOATS, decimals, timestamps
+from gridts.instants import POSTGRES_EPOCH as _PG_EPOCH
 
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gridts.formats.columns import FloatText
+
 _FIRST = datetime(1, 1, 1, tzinfo=UTC) - _PG_EPOCH
 _LAST = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC) - _PG_EPOCH
 _US = timedelta(microseconds=1)
@@ -43,31 +50,28 @@ _UNITS = st.one_of(
 )
 
 
+def _json(value: float | None) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _csv(value: float | None) -> str:
+    """What ``csv.writer`` writes: a float's ``repr``, and ``None`` as an empty field."""
+    return "" if value is None else repr(value)
+
+
+@pytest.mark.parametrize(("style", "write"), [(JSON_FLOATS, _json), (REPR_FLOATS, _csv)])
 @given(
-    st.lists(st.tuples(_UNITS, st.booleans()), max_size=60),
-    st.integers(0, 6),
+    rows=st.lists(st.tuples(_UNITS, st.booleans()), max_size=60),
+    places=st.integers(0, 6),
 )
-def test_values_are_written_as_msgspec_writes_the_floats_reads_divide_out(
-    rows: list[tuple[int, bool]], places: int
+def test_values_are_written_as_each_format_writes_the_floats_reads_divide_out(
+    style: FloatText,
+    write: Callable[[float | None], str],
+    rows: list[tuple[int, bool]],
+    places: int,
 ) -> None:
     """``value::float8 / scale`` in the reads' SQL: the integer as a double, over 10**places."""
     units = np.array([unit for unit, _ in rows], dtype=np.int64)
     nulls = np.array([null for _, null in rows], dtype=np.bool_)
-    expected = _msgspec_items(
-        [None if null else float(unit) / float(10**places) for unit, null in rows]
-    )
-    assert decimals(units, places, nulls).to_pylist() == expected
-
-
-@given(
-    st.lists(st.tuples(_UNITS, st.booleans()), max_size=60),
-    st.integers(0, 6),
-)
-def test_values_are_written_as_csv_writes_floats_for_csv(
-    rows: list[tuple[int, bool]], places: int
-) -> None:
-    """``csv.writer`` writes a float as its ``repr`` and ``None`` as an empty field."""
-    units = np.array([unit for unit, _ in rows], dtype=np.int64)
-    nulls = np.array([null for _, null in rows], dtype=np.bool_)
-    expected = ["" if null else repr(float(unit) / float(10**places)) for unit, null in rows]
-    assert decimals(units, places, nulls, REPR_FLOATS).to_pylist() == expected
+    expected = [write(None if null else float(unit) / float(10**places)) for unit, null in rows]
+    assert decimals(units, places, nulls, style).to_pylist() == expected

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +25,7 @@ from gridts.accuracy import compute
 from gridts.accuracy.schemas import Accuracy, Final
 from gridts.db.queries import query
 from gridts.errors import AnswerTooLargeError
+from gridts.instants import from_postgres
 from gridts.reads.levels import Level
 from gridts.reads.rows import select_series, series_members
 from gridts.rollups.days import local
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 _MICROSECOND = timedelta(microseconds=1)
 #: PostgreSQL's epoch: its send format counts microseconds from here.
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: Per-series targets a group holds before folding them into its totals (a target holds 2 + 2 x
 #: leads integers: 20 MB at four leads).
 _PENDING = 250_000
@@ -134,7 +134,7 @@ def _answer(
         Accuracy(
             group.entity,
             leads[row.lead],
-            None if row.bucket is None else local(_instant(row.bucket), group.tz),
+            None if row.bucket is None else local(from_postgres(row.bucket), group.tz),
             row.count,
             row.bias,
             row.mae,
@@ -164,10 +164,6 @@ def _per_batch(filters: Filters) -> int:
 def microseconds(leads: list[timedelta]) -> list[int]:
     """The leads in microseconds, the unit of the revisions' times."""
     return [lead // _MICROSECOND for lead in leads]
-
-
-def _instant(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
 
 
 async def _groups(

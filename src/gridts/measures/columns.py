@@ -22,7 +22,6 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
@@ -44,6 +43,7 @@ from gridts.formats.columns import (
     take,
     timestamps,
 )
+from gridts.instants import POSTGRES_EPOCH, from_postgres
 from gridts.measures.schemas import Measure
 from gridts.quality import BY_CODE
 from gridts.reads.rows import limited
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 #: ``flags`` is the quality code, plus ``NULL_FLAG`` when the value is null (stored as 0).
 RECORD = np.dtype([("measured", ">i8"), ("collected", ">i8"), ("units", ">i8"), ("flags", ">i2")])
 NULL_FLAG = 256
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _MEASURED = b',"timestamp_measured":"'
 _COLLECTED = '","timestamp_collected":"'
 _VALUE = '","value":'
@@ -131,7 +130,7 @@ class MeasureWriter:
         sample = msgspec.json.encode(
             Measure(
                 head.node_id, head.node_name, series, head.kind, head.subtype, head.unit,
-                _PG_EPOCH, _PG_EPOCH, None, BY_CODE[0],
+                POSTGRES_EPOCH, POSTGRES_EPOCH, None, BY_CODE[0],
             )
         )  # fmt: skip
         # A JSON string never holds an unescaped quote: this can only be the key itself.
@@ -285,8 +284,7 @@ class MeasureColumns(Sequence[Measure]):
         value = None if flags & NULL_FLAG else float(units) / float(10**head.places)
         return Measure(
             head.node_id, head.node_name, series, head.kind, head.subtype, head.unit,
-            _PG_EPOCH + timedelta(microseconds=measured),
-            _PG_EPOCH + timedelta(microseconds=collected),
+            from_postgres(measured), from_postgres(collected),
             value, BY_CODE[flags & ~NULL_FLAG],
         )  # fmt: skip
 
