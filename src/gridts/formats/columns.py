@@ -25,6 +25,7 @@ The bytes are msgspec's (JSON) and ``csv.writer``'s (CSV), which the rest of the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -33,13 +34,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from gridts.instants import POSTGRES_EPOCH
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from numpy.typing import NDArray
 
-#: 2000-01-01 (PostgreSQL's epoch) in microseconds since 1970-01-01.
-PG_EPOCH_US = 946_684_800_000_000
+#: PostgreSQL's epoch (2000-01-01) in microseconds since 1970-01-01.
+_PG_EPOCH_US = (POSTGRES_EPOCH - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
 #: Digit pairs and quadruples as ASCII, indexed by their value.
@@ -70,7 +73,7 @@ def take(table: A, indices: NDArray[np.integer[Any]]) -> A:
 
 def instants(us: NDArray[np.int64]) -> pa.TimestampArray:
     """Timestamps (microseconds since 2000-01-01 UTC) as Arrow's UTC timestamps."""
-    return cast("pa.TimestampArray", pa.array(us + PG_EPOCH_US, pa.timestamp("us", "UTC")))
+    return cast("pa.TimestampArray", pa.array(us + _PG_EPOCH_US, pa.timestamp("us", "UTC")))
 
 
 def join(*parts: pa.StringArray | str) -> pa.StringArray:
@@ -125,7 +128,7 @@ def _strings(text: NDArray[np.uint8], lengths: NDArray[np.int64] | None) -> pa.S
 
 def timestamps(us: NDArray[np.int64]) -> pa.StringArray:
     """The ISO 8601 text of each timestamp (microseconds since 2000-01-01 UTC)."""
-    unix = us + PG_EPOCH_US
+    unix = us + _PG_EPOCH_US
     days = unix // _DAY_US
     of_day = unix - days * _DAY_US
     seconds = of_day // _SECOND_US
