@@ -54,6 +54,12 @@ REPLICA_RETRIES = Counter(
 READS = Counter(
     "gridts_reads", "Reads under /api/v1 by the server that answered them.", labelnames=["server"]
 )
+SPLIT_READS = Counter(
+    "gridts_split_reads",
+    "Big measures reads by how many connections read their parts (1: the pool had none idle, "
+    "or the snapshot could not be shared).",
+    labelnames=["connections"],
+)
 READ_WAITS = Counter(
     "gridts_min_lsn_reads",
     "Reads passing min_lsn by outcome: a replica had replayed it already (ready), got there "

@@ -76,6 +76,12 @@ class Settings:
     pool_max_size: Annotated[int, Meta(ge=1)] = 10
     """Most connections the pool opens."""
 
+    read_connections: Annotated[int, Meta(ge=1)] = 2
+    """Pooled connections one big measures read may use at once, each reading part of its series
+    on its own server core (``gridts.db.split``). More are taken only while the pool has them
+    idle; 1 never splits a read. On 2 cores, two halves of the latest values of 1,000 nodes over
+    30 days took 0.38-0.62 s in the database, against 0.84-1.21 s for the whole."""
+
     pool_timeout: timedelta = timedelta(seconds=5)
     """Longest a request waits for a database connection before it gets a 503 (database away)."""
 

@@ -1,6 +1,7 @@
 """A big read written from columns (``gridts.measures.columns``) is the rows path's answer: JSON
 and CSV byte for byte, Arrow the same table. Every read, every kind's decimals, null values,
-microseconds, names that JSON escapes, and answers cut into chunks anywhere.
+microseconds, names that JSON escapes, answers cut into chunks anywhere, and reads split over
+two connections or not.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gridts.formats.response import ARROW, CSV, JSON
 from gridts.measures import routes
 from gridts.quality import Quality
 from support.db import compress_all, make_hierarchy, reset_database, write_series_measures
+from support.read_paths import draw_series_at_once, split_reads
 from support.wire import iso_instant
 
 if TYPE_CHECKING:
@@ -133,6 +135,8 @@ def test_big_reads_write_the_same_json_from_columns_as_from_structs(
     monkeypatch.setattr(encoders, "CHUNK_ROWS", data.draw(st.sampled_from([1, 3, 7, 16_384])))
     if data.draw(st.booleans(), label="compressed"):
         compress_all(conn)
+    split = draw_series_at_once(monkeypatch, data) < len(NAMES) * len(KINDS)
+    before = split_reads(2)
     for read in READS:
         columns, rows = _both(client, monkeypatch, read, JSON)
         assert columns == rows, read
@@ -140,6 +144,7 @@ def test_big_reads_write_the_same_json_from_columns_as_from_structs(
         assert columns == rows, read
         columns, rows = _both(client, monkeypatch, read, ARROW)
         assert _table(columns).equals(_table(rows), check_metadata=True), read
+    assert split_reads(2) == before + (3 * len(READS) if split else 0)  # every columnar read
 
 
 def _table(body: bytes) -> pa.Table:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from psycopg import AsyncCursor, ProgrammingError, pq
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncGenerator, Mapping
 
     from psycopg.abc import Query
 
@@ -36,7 +36,7 @@ class ChunkedCursor(AsyncCursor[Row]):
 
     async def chunks(
         self, query: Query, params: Mapping[str, Any], *, size: int
-    ) -> AsyncIterator[list[Row]]:
+    ) -> AsyncGenerator[list[Row]]:
         """Run ``query`` and yield its rows as the server sends them, ``size`` at most at once.
 
         Binary results. As ``stream``: closing the generator early cancels the query and reads

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import psycopg
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.params import QueryParameter
 from litestar.utils.scope.state import ScopeState
@@ -32,6 +33,7 @@ from psycopg_pool import AsyncConnectionPool
 from gridts.db.lease import Lease
 from gridts.db.replicas import LSN_PATTERN, Replica, Replicas, parse_lsn, retryable
 from gridts.observability import REPLICA_RETRIES
+from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,7 +63,10 @@ def is_read(method: str, path: str) -> bool:
 
 
 async def provide_connection(
-    state: State, request: Request[Any, Any, Any], min_lsn: MinLsn = None
+    state: State,
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    min_lsn: MinLsn = None,
 ) -> AsyncIterator[AsyncConnection]:
     """Lend a pooled connection for one request (a replica's for a read).
 
@@ -79,8 +84,9 @@ async def provide_connection(
     else:
         avoid = scope_state.setdefault(_AVOID, set())
         position = parse_lsn(min_lsn) if min_lsn is not None else None
-        conn, replica = await give_back.enter_async_context(replicas.borrow(position, avoid))
-    lease = Lease(conn, give_back)
+        borrowed = replicas.borrow(position, avoid)
+        conn, replica, pool = await give_back.enter_async_context(borrowed)
+    lease = Lease(conn, give_back, pool, connections=settings.read_connections)
     try:
         yield conn
     except BaseException as error:

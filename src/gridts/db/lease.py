@@ -10,6 +10,10 @@ over ends with the request as before, closing any result still being read first.
 The lease is found from the connection (``lease_of``) so that services keep taking a plain
 ``AsyncConnection``; outside a request (scripts, tests calling a service) there is none and
 reads are fetched whole.
+
+A lease may also lend more connections of its pool for the same answer (``helpers``): a big read
+then reads parts of its series on other server cores (``gridts.db.split``). They go back with
+the lease, first.
 """
 
 from __future__ import annotations
@@ -19,14 +23,20 @@ from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
+import psycopg
+from psycopg_pool import PoolTimeout
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
     from contextlib import AsyncExitStack
 
     from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
 
 T = TypeVar("T")
+
+#: Longest a read waits for a connection the pool said was idle (another request may take it).
+_HELPER_WAIT = 0.01
 
 _LEASES: weakref.WeakKeyDictionary[AsyncConnection, Lease] = weakref.WeakKeyDictionary()
 
@@ -34,9 +44,18 @@ _LEASES: weakref.WeakKeyDictionary[AsyncConnection, Lease] = weakref.WeakKeyDict
 class Lease:
     """One borrowed connection: how it goes back to its pool, and who ends it."""
 
-    def __init__(self, conn: AsyncConnection, give_back: AsyncExitStack) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        give_back: AsyncExitStack,
+        pool: AsyncConnectionPool | None = None,
+        *,
+        connections: int = 1,
+    ) -> None:
         self.conn = conn
         self._give_back = give_back
+        self._pool = pool
+        self._spare = connections - 1 if pool is not None else 0
         self._reading: list[AsyncIterator[object]] = []
         self.detached = False
         self._ended = False
@@ -45,6 +64,28 @@ class Lease:
     def reading(self, result: AsyncIterator[object]) -> None:
         """Note a result still being read from the connection (closed before it goes back)."""
         self._reading.append(result)
+
+    async def helpers(self) -> list[AsyncConnection]:
+        """More connections of the lease's pool, up to its ``connections`` in all: only idle ones.
+
+        A read that can use them must not wait for them, nor take the last idle one while other
+        requests wait: it gets fewer, or none, and reads on its own connection as before. They
+        go back to the pool when the lease ends.
+        """
+        pool = self._pool
+        got: list[AsyncConnection] = []
+        while pool is not None and len(got) < self._spare:
+            stats = pool.get_stats()
+            if stats.get("pool_available", 0) < 1 or stats.get("requests_waiting", 0):
+                break
+            try:
+                conn = await pool.getconn(timeout=_HELPER_WAIT)
+            except (PoolTimeout, psycopg.OperationalError):
+                break
+            self._give_back.push_async_callback(pool.putconn, conn)
+            got.append(conn)
+        self._spare -= len(got)
+        return got
 
     def detach(self) -> Lease:
         """Take the lease over from the request: the caller must ``end`` it."""

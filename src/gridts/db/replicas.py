@@ -309,17 +309,17 @@ class Replicas:
     @contextlib.asynccontextmanager
     async def borrow(
         self, min_lsn: int | None, avoid: set[int]
-    ) -> AsyncIterator[tuple[AsyncConnection, Replica | None]]:
-        """A connection for one read, and the replica it belongs to (None: the primary)."""
+    ) -> AsyncIterator[tuple[AsyncConnection, Replica | None, AsyncConnectionPool]]:
+        """A connection for one read, its replica (None: the primary), and the pool it is from."""
         chosen = await self._choose(min_lsn, avoid)
         READS.labels(server="primary" if chosen is None else chosen[0].name).inc()
         if chosen is None:
             async with self.primary.connection() as conn:
-                yield conn, None
+                yield conn, None, self.primary
             return
         replica, pool, conn = chosen
         try:
-            yield conn, replica
+            yield conn, replica, pool
         finally:
             await pool.putconn(conn)  # the pool it came from, even if the replica's was renewed
 

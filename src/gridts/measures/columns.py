@@ -29,6 +29,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
+from gridts.db import split
 from gridts.db.chunked import ChunkedCursor
 from gridts.db.lease import Streamed, lease_of
 from gridts.errors import AnswerTooLargeError
@@ -45,6 +46,7 @@ from gridts.formats.columns import (
 )
 from gridts.instants import POSTGRES_EPOCH, from_postgres
 from gridts.measures.schemas import Measure
+from gridts.observability import SPLIT_READS
 from gridts.quality import BY_CODE
 from gridts.reads.rows import limited
 
@@ -319,7 +321,7 @@ async def fetch_columns(
     """
     lease = lease_of(conn)
     bound = {**params, "limit": limit + 1}
-    result = ChunkedCursor(conn).chunks(statement, bound, size=_SERIES_AT_ONCE)
+    result = await _packed(conn, lease, statement, bound, writer)
     if lease is not None:
         lease.reading(result)
     chunks = _chunks(result, writer)
@@ -334,6 +336,37 @@ async def fetch_columns(
         return first
     assert lease is not None  # noqa: S101 - whole otherwise
     return StreamedColumns(first, limited(chunks, limit - len(first), limit), lease)
+
+
+async def _packed(
+    conn: AsyncConnection,
+    lease: Lease | None,
+    statement: sql.Composed,
+    bound: Mapping[str, object],
+    writer: MeasureWriter,
+) -> AsyncIterator[list[tuple[int, int, bytes]]]:
+    """``packed.sql``'s rows, a few series at a time: over more connections if the lease has them.
+
+    Blocks of ``_SERIES_AT_ONCE`` series in the answer's order (node, then series) go to the
+    connections in turn (``gridts.db.split``).
+    """
+    helpers = await lease.helpers() if lease and len(writer.heads) > _SERIES_AT_ONCE else []
+    if not helpers:
+        if lease is not None:
+            SPLIT_READS.labels(connections="1").inc()
+        return ChunkedCursor(conn).chunks(statement, bound, size=_SERIES_AT_ONCE)
+    order = sorted(writer.heads, key=lambda series: (writer.heads[series].node_id, series))
+    rank = {series: position for position, series in enumerate(order)}
+    conns = [conn, *helpers]
+    dealt = split.parts(order, len(conns), _SERIES_AT_ONCE)
+    return split.split_chunks(
+        conns[: len(dealt)],
+        statement,
+        [{**bound, "series": part} for part in dealt],
+        bound,
+        key=lambda row: rank[row[0]],
+        size=_SERIES_AT_ONCE,
+    )
 
 
 async def _chunks(
