@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gridts.formats.columns import JSON_FLOATS, REPR_FLOATS, decimals, timestamps
+from gridts.formats.columns import (
+    JSON_FLOATS,
+    REPR_FLOATS,
+    between,
+    decimals,
+    join,
+    timestamps,
+)
 from gridts.instants import POSTGRES_EPOCH as _PG_EPOCH
 
 if TYPE_CHECKING:
@@ -30,17 +37,46 @@ _STORED = st.integers(
 _ANY = st.integers(_FIRST // _US, _LAST // _US)
 #: Whole hours and seconds are what grids send; microseconds come with collection times.
 _ROUND = st.builds(lambda us, unit: us // unit * unit, _STORED, st.sampled_from([3_600_000_000, 1]))
+_HOUR = 3_600_000_000
+
+
+@st.composite
+def _instants(draw: st.DrawFn) -> list[int]:
+    """A chunk's instants: any, or whole hours near each other (a table of hours writes them)."""
+    if draw(st.booleans()):
+        return draw(st.lists(st.one_of(_ROUND, _STORED, _ANY), max_size=60))
+    first = draw(_STORED) // _HOUR * _HOUR
+    span = draw(st.sampled_from([1, 48, 24 * 366 - 1, 24 * 366, 24 * 400]))
+    hours = draw(st.lists(st.integers(0, span), max_size=60))
+    return [first + hour * _HOUR for hour in hours]
 
 
 def _msgspec_items(values: list[object]) -> list[str]:
     return [msgspec.json.encode(value).decode() for value in values]
 
 
-@given(st.lists(st.one_of(_ROUND, _STORED, _ANY), max_size=60))
+@given(_instants())
 def test_timestamps_are_written_as_msgspec_writes_utc_datetimes(micros: list[int]) -> None:
     expected = _msgspec_items([_PG_EPOCH + timedelta(microseconds=us) for us in micros])
     text = timestamps(np.array(micros, dtype=np.int64)).to_pylist()
     assert [f'"{item}"' for item in text] == expected
+
+
+def _pairs(first: list[int]) -> st.SearchStrategy[tuple[list[int], list[int]]]:
+    """``first``, and the same instants in any order, some moved by a few microseconds."""
+    moved = st.lists(st.sampled_from([0, 0, 1, 999_999]), min_size=len(first), max_size=len(first))
+    return st.tuples(st.permutations(first), moved).map(
+        lambda drawn: (first, [min(us + by, _LAST // _US) for us, by in zip(*drawn, strict=True)])
+    )
+
+
+@given(pairs=_instants().flatmap(_pairs))
+def test_two_timestamps_and_the_text_between_them_are_each_rows_parts_joined(
+    pairs: tuple[list[int], list[int]],
+) -> None:
+    first, second = (np.array(us, dtype=np.int64) for us in pairs)
+    expected = join(timestamps(first), '","b":"', timestamps(second), '",')
+    assert between(first, '","b":"', second, '",').to_pylist() == expected.to_pylist()
 
 
 _UNITS = st.one_of(
