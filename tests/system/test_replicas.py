@@ -26,12 +26,14 @@ from litestar.testing import TestClient
 from prometheus_client import REGISTRY
 
 from gridts.app import create_app
+from gridts.measures import columns
 from gridts.refresh import refresh_all
 from gridts.settings import Settings
 from gridts.testing.process import API_KEY
 from plugins.live_server import report_figure, serving
 from support.dashboards import T0, TARGETS, seed_dashboard_data
 from support.db import compress_all, write_measures
+from support.read_paths import split_reads
 from support.wire import AUTH, measure
 
 if TYPE_CHECKING:
@@ -158,9 +160,13 @@ def _ids(conn: psycopg.Connection) -> tuple[int, int, int, int]:
 
 
 def test_reads_through_the_replica_equal_reads_through_the_primary(
-    seeded_pair: Replicated, clients: tuple[TestClient[Litestar], TestClient[Litestar]]
+    seeded_pair: Replicated,
+    clients: tuple[TestClient[Litestar], TestClient[Litestar]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     plain, read = clients
+    monkeypatch.setattr(columns, "_SERIES_AT_ONCE", 1)  # every big read split (gridts.db.split)
+    split, alone = split_reads(2), split_reads(1)
     with psycopg.connect(seeded_pair.primary_url) as conn:
         reads = _reads(*_ids(conn))
         watermark = conn.execute(
@@ -177,6 +183,9 @@ def test_reads_through_the_replica_equal_reads_through_the_primary(
         assert got.status_code == want.status_code, path
         assert _comparable(got.json()) == _comparable(want.json()), path
     assert _served(_replica_name(seeded_pair)) - before == len(reads)  # all from the replica
+    # The two big measures reads, each on both servers, over two connections in one snapshot:
+    # a standby exports and imports snapshots too.
+    assert (split_reads(2) - split, split_reads(1) - alone) == (4, 0)
     report_figure(f"replicas: {len(reads)} reads through the replica equal the primary's")
     late = read.get("/api/v1/rollups", params={**RANGE, "level": "grid", "resolution": "1h"})
     buckets = {row["bucket"] for row in late.json()["data"]}
