@@ -26,12 +26,16 @@ if TYPE_CHECKING:
 _QUERY = "SELECT k, k * k FROM unnest(%(keys)s::int[]) AS k ORDER BY k"  # each part in its order
 
 
+#: Sorted keys, how many parts to deal them to, and how many a block holds.
+_DEALT = {
+    "keys": st.lists(st.integers(1, 10_000), unique=True, max_size=100).map(sorted),
+    "count": st.integers(1, 4),
+    "block": st.integers(1, 16),
+}
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    keys=st.lists(st.integers(0, 10_000), unique=True, max_size=80).map(sorted),
-    count=st.integers(1, 4),
-    block=st.integers(1, 9),
-)
+@given(**_DEALT)
 def test_parts_deal_blocks_in_turn_and_hold_every_key_once(
     keys: list[int], count: int, block: int
 ) -> None:
@@ -97,11 +101,7 @@ async def _split_read(db: str, keys: list[int], count: int, block: int) -> list[
 
 
 @settings(max_examples=15, deadline=None)
-@given(
-    keys=st.lists(st.integers(1, 10_000), unique=True, max_size=100).map(sorted),
-    count=st.integers(1, 3),
-    block=st.integers(1, 16),
-)
+@given(**_DEALT)
 def test_a_split_read_is_the_whole_query_in_order(
     db: str, keys: list[int], count: int, block: int
 ) -> None:
