@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gridts.formats import encoders
 from gridts.formats.response import ARROW, CSV, JSON
-from gridts.measures import routes
+from gridts.measures import columns, routes
 from gridts.quality import Quality
 from support.db import compress_all, make_hierarchy, reset_database, write_series_measures
 from support.read_paths import draw_series_at_once, split_reads
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import pytest
     from litestar import Litestar
     from litestar.testing import TestClient
+
+    from support.wire import ClientFactory
 
 T0 = datetime(2031, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -149,3 +151,32 @@ def test_big_reads_write_the_same_json_from_columns_as_from_structs(
 
 def _table(body: bytes) -> pa.Table:
     return pa.ipc.open_stream(body).read_all()
+
+
+def test_a_big_read_without_an_idle_connection_or_with_one_allowed_is_not_split(
+    conn: psycopg.Connection, make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool lends a second connection only while one is idle, and only if allowed."""
+    reset_database(conn)
+    rows = [
+        (sid, T0 + hour * HOUR, T0 + (hour - 2) * HOUR, hour * sid / 10**places, 0)
+        for sid, places in _series(conn)
+        for hour in range(48)
+    ]
+    write_series_measures(conn, rows)
+    monkeypatch.setattr(columns, "_SERIES_AT_ONCE", 2)  # 12 series: six blocks
+    path, extra = READS["latest"]
+    params = {
+        "start_datetime": iso_instant(T0),
+        "end_datetime": iso_instant(T0 + 47 * HOUR),
+        "kind": list(KINDS),
+        **extra,
+    }
+    answers, counts = [], []
+    for overrides in ({}, {"pool_min_size": 1, "pool_max_size": 1}, {"read_connections": 1}):
+        before = split_reads(1), split_reads(2)
+        answers.append(make_client(**overrides).get(path, params=params).content)
+        counts.append((split_reads(1) - before[0], split_reads(2) - before[1]))
+    assert counts == [(0, 1), (1, 0), (1, 0)]  # split, then on one connection each time
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0].count(b'"timestamp_measured"') == len(rows)
