@@ -195,3 +195,23 @@ def test_a_read_whose_snapshot_cannot_be_shared_runs_whole_on_its_first_connecti
     keys = list(range(1, 30))
     assert asyncio.run(_unshared(db, keys)) == [(k, k * k) for k in keys]
     assert split_reads(1) == before + 1
+
+
+async def _unshared_closed_early(db: str) -> pq.TransactionStatus:
+    first = await psycopg.AsyncConnection.connect(db, autocommit=True)
+    gone = await psycopg.AsyncConnection.connect(db, autocommit=True)
+    await gone.close()
+    try:
+        query = "SELECT g FROM generate_series(%(a)s::int, 100000000) AS g"  # minutes whole
+        result = split.split_chunks(
+            [first, gone], query, [{"a": 1}, {"a": 2}], {"a": 1}, key=lambda r: r[0], size=1000
+        )
+        await anext(result)
+        await result.aclose()
+        return first.info.transaction_status
+    finally:
+        await first.close()
+
+
+def test_closing_early_a_read_run_whole_on_one_connection_cancels_it_too(db: str) -> None:
+    assert asyncio.run(_unshared_closed_early(db)) == pq.TransactionStatus.IDLE

@@ -74,7 +74,8 @@ async def split_chunks(
         shared = len(conns) > 1 and await _share_snapshot(conns)
         SPLIT_READS.labels(connections=str(len(conns) if shared else 1)).inc()
         if not shared:
-            async for rows in ChunkedCursor(conns[0]).chunks(query, whole, size=size):
+            streams = [ChunkedCursor(conns[0]).chunks(query, whole, size=size)]
+            async for rows in streams[0]:
                 yield rows
             return
         streams = [
