@@ -56,8 +56,8 @@ READS = Counter(
 )
 SPLIT_READS = Counter(
     "gridts_split_reads",
-    "Big measures reads by how many connections read their parts (1: the pool had none idle, "
-    "or the snapshot could not be shared).",
+    "Big measures reads by how many connections read their parts (1: one block of series, no "
+    "idle connection in the pool, or a snapshot that could not be shared).",
     labelnames=["connections"],
 )
 READ_WAITS = Counter(

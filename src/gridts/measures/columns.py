@@ -110,16 +110,6 @@ class MeasureWriter:
         self._places = np.array([head.places for head in heads.values()], dtype=np.int64)
 
     @cached_property
-    def _prefixes(self) -> pa.StringArray:
-        """Each series' JSON row up to its first timestamp."""
-        return pa.array([self._prefix(series, head) for series, head in self.heads.items()])
-
-    @cached_property
-    def _csv_prefixes(self) -> pa.StringArray:
-        """Each series' CSV line up to its first timestamp."""
-        return pa.array([_csv_head(series, head) for series, head in self.heads.items()])
-
-    @cached_property
     def _heads(self) -> list[pa.Array[Any]]:
         """The series' heads as Arrow columns: series, node, node name, kind, subtype, unit."""
         rows = [(series, *head[:5]) for series, head in self.heads.items()]
@@ -142,12 +132,14 @@ class MeasureWriter:
     @cached_property
     def _json_leads(self) -> pa.StringArray:
         """What comes before a JSON row's first timestamp (``_leads``)."""
-        return _leads(self._prefixes, _JSON.ends)
+        heads = [self._prefix(series, head) for series, head in self.heads.items()]
+        return _leads(pa.array(heads, pa.string()), _JSON.ends)
 
     @cached_property
     def _csv_leads(self) -> pa.StringArray:
         """What comes before a CSV line's first timestamp (``_leads``)."""
-        return _leads(self._csv_prefixes, _CSV.ends)
+        heads = [_csv_head(series, head) for series, head in self.heads.items()]
+        return _leads(pa.array(heads, pa.string()), _CSV.ends)
 
     def items(self, columns: MeasureColumns) -> bytes:
         """The rows as the items of a JSON array: joined by commas, without the brackets."""
