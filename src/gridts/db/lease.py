@@ -68,9 +68,9 @@ class Lease:
     async def helpers(self) -> list[AsyncConnection]:
         """More connections of the lease's pool, up to its ``connections`` in all: only idle ones.
 
-        A read that can use them must not wait for them, nor take the last idle one while other
-        requests wait: it gets fewer, or none, and reads on its own connection as before. They
-        go back to the pool when the lease ends.
+        A read that can use them never waits for them, nor takes one while other requests wait
+        for a connection: it gets fewer, or none, and reads on its own connection as before.
+        They go back to the pool when the lease ends.
         """
         pool = self._pool
         got: list[AsyncConnection] = []

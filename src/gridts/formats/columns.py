@@ -133,8 +133,8 @@ def _strings(text: NDArray[np.uint8], lengths: NDArray[np.int64] | None) -> pa.S
 def _instant_text(us: NDArray[np.int64]) -> tuple[NDArray[np.uint8], NDArray[np.int64] | None]:
     """Each timestamp's ISO 8601 text in a row of bytes, and its length (None: all 20).
 
-    Whole hours within a few months of each other (a chunk of hourly targets, or their
-    collection times) are looked up in a table of those hours' texts.
+    Whole hours less than a year apart (a chunk of hourly targets, or their collection times)
+    are looked up in a table of those hours' texts.
     """
     unix = us + _PG_EPOCH_US
     hours, within = np.divmod(unix, _HOUR_US)
