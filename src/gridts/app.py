@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # is still coming up; requests get 503 until it is reachable.
         await pool.open(wait=False)
         app.state.pool = pool
+        app.state.read_connections = settings.read_connections  # gridts.db.deps
         if replicas is not None:
             await replicas.open()
             app.state.replicas = replicas

@@ -27,3 +27,22 @@ def test_the_database_settings_keep_commits_durable(client: TestClient[Litestar]
         durable = portal.call(settings_of_a_pooled_connection)
     assert durable[:2] == ("on", "on")
     assert durable[2] == "30s"
+
+
+def test_requests_refused_for_their_parameters_close_no_pooled_connection(
+    client: TestClient[Litestar],
+) -> None:
+    """A 400 for a parameter must not cancel a connection's checkout half-way.
+
+    Litestar resolves a level of dependencies side by side and cancels the rest when one fails;
+    a checkout cancelled during the pool's check closes that connection. Schemathesis' bad
+    requests once closed them faster than the pool reopened them, and requests beside them got
+    503s (``gridts.db.deps.provide_connection``).
+    """
+    pool = client.app.state.pool
+    lost = pool.get_stats().get("connections_lost", 0)
+    bad = {"level": "grid", "start_datetime": "2000-01-01T00:00:00Z", "end_datetime": "true"}
+    for path in ("/api/v1/accuracy", "/api/v1/rollups", "/api/v1/measures") * 20:
+        assert client.get(path, params=bad).status_code == 400
+    assert client.get("/api/v1/grids").status_code == 200
+    assert pool.get_stats().get("connections_lost", 0) == lost, pool.get_stats()

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import psycopg
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.params import QueryParameter
 from litestar.utils.scope.state import ScopeState
@@ -33,7 +32,6 @@ from psycopg_pool import AsyncConnectionPool
 from gridts.db.lease import Lease
 from gridts.db.replicas import LSN_PATTERN, Replica, Replicas, parse_lsn, retryable
 from gridts.observability import REPLICA_RETRIES
-from gridts.settings import Settings
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,15 +61,19 @@ def is_read(method: str, path: str) -> bool:
 
 
 async def provide_connection(
-    state: State,
-    request: Request[Any, Any, Any],
-    settings: NamedDependency[Settings],
-    min_lsn: MinLsn = None,
+    state: State, request: Request[Any, Any, Any], min_lsn: MinLsn = None
 ) -> AsyncIterator[AsyncConnection]:
     """Lend a pooled connection for one request (a replica's for a read).
 
     It goes back when the request ends, unless a streamed answer took its lease over
     (``gridts.db.lease``): then the response gives it back after the last byte.
+
+    Its only dependencies are the request's own (no ``Provide``): Litestar resolves the
+    dependencies of one level side by side and cancels the others when one fails (a 400), and
+    a checkout cancelled during the pool's connection check closes that connection. With
+    ``settings`` as a dependency, schemathesis' bad requests closed connections faster than the
+    pool reopened them, and requests beside them got 503s. ``read_connections`` comes from the
+    app's state instead.
     """
     replicas: Replicas | None = state.get("replicas")
     give_back = contextlib.AsyncExitStack()
@@ -86,7 +88,7 @@ async def provide_connection(
         position = parse_lsn(min_lsn) if min_lsn is not None else None
         borrowed = replicas.borrow(position, avoid)
         conn, replica, pool = await give_back.enter_async_context(borrowed)
-    lease = Lease(conn, give_back, pool, connections=settings.read_connections)
+    lease = Lease(conn, give_back, pool, connections=state.get("read_connections", 1))
     try:
         yield conn
     except BaseException as error:
