@@ -35,13 +35,29 @@ class ServiceProcess:
     log_path: Path
     headers: dict[str, str] = field(default_factory=lambda: {"Authorization": f"Bearer {API_KEY}"})
 
-    def log_tail(self, lines: int = 40) -> str:
-        """The last ``lines`` lines the server printed."""
+    def log(self) -> str:
+        """Everything the server has printed so far."""
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines the server printed."""
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    def wait_for_log(self, text: str, count: int, timeout: float = 10) -> int:
+        """How often ``text`` is in the whole log, once it is there ``count`` times or time is up.
+
+        A server logs some things after the client has seen their effect (a connection cut off
+        mid-answer, say), so a test that counts them right away would race the log.
+        """
+        deadline = time.monotonic() + timeout
+        seen = self.log().count(text)
+        while seen < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+            seen = self.log().count(text)
+        return seen
 
     def stop(self, timeout: float = 30) -> None:
         """Terminate the server (a killed one is simply reaped)."""
