@@ -60,7 +60,9 @@ class KeyGuard:
             matched |= hmac.compare_digest(presented, key)
         return matched
 
-    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
         """Raise 401/403 unless this request may go on."""
         write = connection.scope.get("method", "GET") in WRITE_METHODS
         if not write and not self.read_requires_key:
