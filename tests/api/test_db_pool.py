@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
 if TYPE_CHECKING:
+    import pytest
     from litestar import Litestar
     from litestar.testing import TestClient
 
@@ -46,3 +50,34 @@ def test_requests_refused_for_their_parameters_close_no_pooled_connection(
         assert client.get(path, params=bad).status_code == 400
     assert client.get("/api/v1/grids").status_code == 200
     assert pool.get_stats().get("connections_lost", 0) == lost, pool.get_stats()
+
+
+def test_a_live_connection_leaves_the_pool_without_a_round_trip_and_a_dead_one_never(
+    client: TestClient[Litestar], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's check costs a request no query, yet no request gets a connection the server
+    ended: ``pg_terminate_backend`` stands for a restart or an idle timeout
+    (``gridts.db.pool.check_alive``)."""
+    pool = client.app.state.pool
+    queried: list[object] = []
+    check_connection = AsyncConnectionPool.check_connection
+
+    async def counted(conn: psycopg.AsyncConnection[Any]) -> None:
+        queried.append(conn)
+        await check_connection(conn)
+
+    monkeypatch.setattr(AsyncConnectionPool, "check_connection", staticmethod(counted))
+    for _ in range(10):
+        assert client.get("/api/v1/grids").status_code == 200
+    assert queried == []
+    idle = pool.get_stats()["pool_available"]
+    with psycopg.connect(db, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = 'gridts' AND state = 'idle'"
+        ).fetchone()
+    assert ended is not None
+    assert ended[0] >= idle > 0
+    statuses = [client.get("/api/v1/grids").status_code for _ in range(3 * idle)]
+    assert statuses == [200] * len(statuses)
+    assert len(queried) >= 1
