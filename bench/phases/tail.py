@@ -56,7 +56,7 @@ SELECT coalesce(nullif(application_name, ''), backend_type) || ': '
 FROM pg_stat_activity
 WHERE state = 'active' AND pid <> pg_backend_pid() AND pid <> %(ignore)s
   AND NOT (application_name = 'gridts'
-           AND (query LIKE '-- The latest revision%%' OR query LIKE '-- Series selected%%'))
+           AND (query LIKE '-- measures/%%' OR query LIKE '-- filters/%%'))
 """
 JOB_RUNS = "SELECT coalesce(sum(total_runs), 0) FROM timescaledb_information.job_stats"
 
