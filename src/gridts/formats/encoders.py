@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, cast
 
 import msgspec
 import pyarrow as pa
@@ -41,7 +41,6 @@ def _chunks(rows: Sequence[Any], size: int | None) -> Iterator[Sequence[Any]]:
         yield rows[start : start + size]
 
 
-@runtime_checkable
 class JsonItems(Protocol):
     """Rows that write their own JSON, as msgspec would (``gridts.measures.columns``)."""
 
@@ -50,7 +49,6 @@ class JsonItems(Protocol):
         ...
 
 
-@runtime_checkable
 class CsvRows(Protocol):
     """Rows that write their own CSV lines (``gridts.measures.columns``)."""
 
@@ -59,13 +57,31 @@ class CsvRows(Protocol):
         ...
 
 
-@runtime_checkable
 class ArrowRows(Protocol):
     """Rows that make their own Arrow record batch (``gridts.measures.columns``)."""
 
     def arrow_batch(self, schema: pa.Schema) -> pa.RecordBatch:
         """The rows as a record batch of ``schema``."""
         ...
+
+
+def writes_json(rows: object) -> TypeGuard[JsonItems]:
+    """Whether ``rows`` write their own JSON.
+
+    The three checks are ``hasattr``: ``isinstance`` with a runtime-checkable protocol took
+    7 us, once per answer and once per chunk.
+    """
+    return hasattr(rows, "json_items")
+
+
+def writes_csv(rows: object) -> TypeGuard[CsvRows]:
+    """Whether ``rows`` write their own CSV lines."""
+    return hasattr(rows, "csv_rows")
+
+
+def makes_arrow(rows: object) -> TypeGuard[ArrowRows]:
+    """Whether ``rows`` make their own Arrow record batch."""
+    return hasattr(rows, "arrow_batch")
 
 
 class Encoder(Protocol):
@@ -123,7 +139,7 @@ class JsonEncoder(Encoder):
     def rows(self, chunk: Sequence[Any]) -> bytes:
         if not chunk:
             return b""
-        if isinstance(chunk, JsonItems):  # rows that write their own JSON
+        if writes_json(chunk):  # noqa: SIM108 - own JSON; a ternary would lose the narrowing
             body = chunk.json_items()
         else:
             body = self._encode(list(chunk))[1:-1]
@@ -158,7 +174,7 @@ class CsvEncoder(Encoder):
 
     @override
     def rows(self, chunk: Sequence[Any]) -> bytes:
-        if isinstance(chunk, CsvRows):
+        if writes_csv(chunk):
             return chunk.csv_rows()
         columns = [column.text(column.values(chunk)) for column in self._shape.columns]
         self._writer.writerows(zip(*columns, strict=True))
@@ -192,7 +208,7 @@ class ArrowEncoder(Encoder):
     @override
     def rows(self, chunk: Sequence[Any]) -> bytes:
         assert self._writer is not None  # noqa: S101 - head() comes first
-        if isinstance(chunk, ArrowRows):
+        if makes_arrow(chunk):
             self._writer.write_batch(chunk.arrow_batch(self._schema))
             return self._take()
         arrays = [

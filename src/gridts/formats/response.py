@@ -144,7 +144,7 @@ class TableResponse(Response[Any]):
         }
         rows = shape.rows(self.content)
         streamed = rows if isinstance(rows, Streamed) else None
-        own_json = isinstance(rows, encoders.JsonItems)
+        own_json = encoders.writes_json(rows)
         encoder: encoders.Encoder | None
         if media_type == CSV:
             encoder = encoders.CsvEncoder(shape)
