@@ -65,8 +65,8 @@ async def check_alive(conn: AsyncConnection) -> None:
     """Refuse a pooled connection the server has ended; without a round trip to it.
 
     psycopg_pool's ``check_connection`` sends an empty query, so every request waited for the
-    server twice: 0.1-0.2 ms of a 2.3 ms small read, and one more wake-up of a backend where
-    the tail is two busy cores (``bench/README.md``, "The pool's check without a round trip").
+    server twice: 0.11 ms of a 2.3 ms small read, and one more wake-up of a backend where
+    the tail is two busy cores (``bench/README.md``, "A small read's worker overhead").
     An idle connection that the server ended (a restart, ``pg_terminate_backend``, a timeout)
     has something to read: the server's last message, then the end of the stream. So only a
     connection with something to read gets ``check_connection``'s round trip, which refuses it

@@ -1,10 +1,10 @@
 """Runtime queries, one named ``.sql`` file each under ``sql/queries/<group>/``, read once.
 
 The files' comments explain each query to its readers; the server gets the SQL without them,
-under a one-line name. A small read's statement was 4.4 KB with its parts' comments and 1.4 KB
+under a one-line name. A small read's statement was 4.4 KB with its parts' comments and 1.6 KB
 without. Past 4 KB psycopg converts a statement's placeholders again on every execution instead
 of once, and PostgreSQL parses the comments each time: the two cost ~0.06 ms of a 0.8 ms round
-trip (``bench/README.md``, "The pool's check without a round trip, and shorter statements").
+trip (``bench/README.md``, "A small read's worker overhead").
 The name keeps each statement recognisable in ``pg_stat_activity`` and the server's log.
 """
 
