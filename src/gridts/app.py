@@ -47,7 +47,7 @@ from gridts.kinds.routes import KindController
 from gridts.measures.routes import MeasureReadController
 from gridts.observability import (
     MetricsController,
-    RequestIdMiddleware,
+    RequestLogMiddleware,
     logging_plugin,
     prometheus_config,
     watch_pool,
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def _middleware(settings: Settings) -> list[Middleware]:
     middleware: list[Middleware] = [
-        DefineMiddleware(RequestIdMiddleware),
+        DefineMiddleware(RequestLogMiddleware),
         prometheus_config().middleware,
     ]
     if settings.rate_limit_per_minute > 0:

@@ -172,18 +172,18 @@ def _log_exception(logger: Any, scope: Scope, traceback: list[str]) -> None:  # 
 
 
 def logging_plugin() -> StructlogPlugin:
-    """JSON logs; a request's line (``RequestIdMiddleware``) has no headers, cookies or bodies."""
+    """JSON logs; a request's line (``RequestLogMiddleware``) has no headers, cookies or bodies."""
     return StructlogPlugin(
         StructlogConfig(
             structlog_logging_config=StructLoggingConfig(
                 log_exceptions="always", exception_logging_handler=_log_exception
             ),
-            enable_middleware_logging=False,  # RequestIdMiddleware logs each request
+            enable_middleware_logging=False,  # RequestLogMiddleware logs each request
         )
     )
 
 
-class RequestIdMiddleware:
+class RequestLogMiddleware:
     """Give every request an id for its logs and its ``X-Request-ID``; log it in one line.
 
     The line comes when the answer has gone: method, path, query, status and milliseconds.
