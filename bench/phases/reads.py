@@ -7,6 +7,7 @@ plan (``explain``): the baseline and the year-scale scripts use the same helpers
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -18,11 +19,13 @@ from psycopg import sql
 from rich.progress import Progress
 
 from cases import Entities
+from cpu import Meter, postmaster
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
     from cases import ReadCase
+    from cpu import Share
     from gridts.testing.process import ServiceProcess
     from presets import Preset
     from results import Results
@@ -32,6 +35,11 @@ FIRST_ENTITIES = """
 SELECT (SELECT min(id) FROM grid_node), (SELECT min(id) FROM grid_region),
        (SELECT min(id) FROM grid)
 """
+
+
+#: Requests ``timed_gets`` sends before the timed ones at its default ``warmup``: the answer it
+#: returns, then one more.
+_WARM_REQUESTS = 2
 
 
 def repeat(
@@ -103,6 +111,7 @@ def measure(
     """Every case, warm and sequential; then several clients on the mixed cases for a while."""
     with psycopg.connect(url) as conn:
         row = conn.execute(FIRST_ENTITIES).fetchone()
+        meter = Meter(service.process.pid, postmaster(conn))
     ids = Entities(*row)  # type: ignore[misc]
     with (
         Progress(transient=True) as bar,
@@ -111,9 +120,11 @@ def measure(
         task = bar.add_task("reads over HTTP", total=len(cases))
         for case in cases:
             try:
+                meter.start()
                 latencies, answer = timed_gets(
                     http, case.path, case.params(ids), preset.repetitions
                 )
+                share = meter.stop(len(latencies) + _WARM_REQUESTS)
             except httpx.HTTPError as error:
                 # Reported, not fatal: a benchmark says what happened and goes on.
                 results.add(
@@ -124,11 +135,13 @@ def measure(
                     note=f"failed: {error}"[:200],
                 )
             else:
-                extra = ""
+                extra = str(share)
                 if case.kind == "rollup":
                     body = answer.json()
-                    extra = f"{body['resolution']} from {body['source']}"
+                    extra = f"{body['resolution']} from {body['source']}; {extra}"
                 _add_latency(results, case, latencies, note=extra)
+                if case.scope == "all_nodes":
+                    _add_cpu(results, case, share)
             bar.advance(task)
     mixed = [case for case in cases if case.mixed]
     count, errors, took = asyncio.run(_mixed(service.base_url, mixed, ids, preset))
@@ -141,6 +154,20 @@ def measure(
         note=f"{count} requests in {took:.1f} s, {errors} errors",
     )
     results.add("mixed.errors", "mixed reads, errors", errors, "count")
+
+
+def _add_cpu(results: Results, case: ReadCase, share: Share) -> None:
+    """A big read's CPU seconds, all processes together: on N cores, its wall time's bound."""
+    if share.database is None:
+        return
+    total = share.service + share.database + share.client
+    results.add(
+        case.figure_id("cpu"),
+        f"{case.name}: CPU seconds a read, all processes",
+        total,
+        "s",
+        note=f"{share}; {total / (os.cpu_count() or 1) * 1000:.0f} ms of wall time at least",
+    )
 
 
 def _add_latency(results: Results, case: ReadCase, latencies: list[float], note: str) -> None:
