@@ -88,4 +88,5 @@ def test_every_response_carries_a_request_id_that_the_logs_carry_too(
     logs = capsys.readouterr().out
     assert '"request_id":"abc-123"' in logs
     assert '"request_id":"write-1"' in logs
+    assert logs.count('"complete":true') == 4  # each answer went out to its end
     assert API_KEY not in logs  # no secret in any log line

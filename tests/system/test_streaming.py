@@ -138,6 +138,11 @@ def test_a_client_that_leaves_mid_answer_frees_the_connection_and_the_query(
             next(answer.iter_raw(4096))  # the first bytes, then hang up
         _still_served(server)
         _no_query_left(conn)
+    # Each went out as a 200; the access log says which stopped before their end.
+    assert server.wait_for_log('"complete":false', 3) == 3
+    reads = [line for line in server.log().splitlines() if '"path":"/api/v1/measures"' in line]
+    whole = ['"complete":true' in line for line in reads]
+    assert sorted(whole) == [False] * 3 + [True] * 3  # the small reads went out whole
 
 
 def test_an_answer_that_passes_the_row_limit_after_its_first_chunk_is_cut_off(
@@ -156,6 +161,7 @@ def test_an_answer_that_passes_the_row_limit_after_its_first_chunk_is_cut_off(
         _still_served(server)
     cut_off = "answer cut off after it began: AnswerTooLargeError"
     assert server.wait_for_log(cut_off, 2) == 2  # JSON, then CSV
+    assert server.wait_for_log('"status":200,"complete":false', 2) == 2
     _no_query_left(conn)
     # gridts' client says so, and does not redo the read to be cut off again.
     with (
