@@ -1,10 +1,11 @@
 """The Litestar application: ``create_app(settings)`` wires routes, the pool and error handling.
 
-Where a request goes: middleware (request id, metrics, rate limit) -> the API-key guard (under
-``/api/v1``) -> a resource's controller (``<resource>/routes.py``), which takes its connection
-from the ``conn`` dependency (``gridts.db.deps``) and, for reads, the checked parameters from
-the ``filters``/``selection`` dependencies (``gridts.reads``) -> the resource's service and its
-named SQL. Errors raised anywhere become answers in ``gridts.http_errors``.
+Where a request goes: middleware (request id and log, metrics, lease guard, rate limit) -> the
+API-key guard (under ``/api/v1``) -> a resource's controller (``<resource>/routes.py``), which
+takes its connection from the ``conn`` dependency (``gridts.db.deps``) and, for reads, the
+checked parameters from the ``filters``/``selection`` dependencies (``gridts.reads``) -> the
+resource's service and its named SQL. Errors raised anywhere become answers in
+``gridts.http_errors``.
 
 The lifespan owns the connection pool, the read replicas' pools and their lag measurements
 (``gridts.db.replicas``, when ``GRIDTS_READ_DATABASE_URLS`` names any) and, when the service
@@ -34,7 +35,7 @@ from gridts.contract import (
     refuse_repeated_values,
 )
 from gridts.dashboard.routes import dashboard
-from gridts.db.deps import ReplicaRetryMiddleware, provide_connection
+from gridts.db.deps import LeaseGuardMiddleware, ReplicaRetryMiddleware, provide_connection
 from gridts.db.pool import create_pool
 from gridts.db.replicas import Replicas
 from gridts.docs import docs_assets, docs_page
@@ -142,6 +143,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
     middleware: list[Middleware] = [
         DefineMiddleware(RequestLogMiddleware),
         prometheus_config().middleware,
+        DefineMiddleware(LeaseGuardMiddleware),
     ]
     if settings.rate_limit_per_minute > 0:
         limit = RateLimitConfig(

@@ -37,9 +37,11 @@ if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PREFIX = "/api/v1/"
-#: Keys of the request's scope state: replicas a read must avoid, and "run it again".
+#: Keys of the request's scope state: replicas a read must avoid, "run it again", and the
+#: leases of the request's connections.
 _AVOID = "gridts_replicas_avoid"
 _RETRY = "gridts_replicas_retry"
+_LEASES = "gridts_leases"
 
 MinLsn = Annotated[
     str | None,
@@ -89,6 +91,7 @@ async def provide_connection(
         borrowed = replicas.borrow(position, avoid)
         conn, replica, pool = await give_back.enter_async_context(borrowed)
     lease = Lease(conn, give_back, pool, connections=state.get("read_connections", 1))
+    scope_state.setdefault(_LEASES, []).append(lease)  # for LeaseGuardMiddleware
     try:
         yield conn
     except BaseException as error:
@@ -107,6 +110,33 @@ async def provide_connection(
         raise
     if not lease.detached:
         await lease.end()
+
+
+class LeaseGuardMiddleware:
+    """Give back every connection a request borrowed once it is answered, if nothing else did.
+
+    Litestar resolves a handler's dependencies in batches, those of a batch side by side, and
+    cleans up the generators among them only once all resolved (2.25). When one fails (a 400
+    for a parameter), a connection this module had already lent stays out of the pool until the
+    garbage collector finalises its generator: a burst of bad requests emptied the pool, and
+    good requests got 503s (``tests/api/test_db_pool.py``; schemathesis found it). Ending a
+    lease twice is harmless, so this ends every lease of the request once the app returns: a
+    streamed answer's has ended with its last byte by then.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for lease in scope.get("state", {}).pop(_LEASES, ()):
+                await lease.end()
 
 
 class ReplicaRetryMiddleware:
