@@ -75,7 +75,8 @@ async def provide_connection(
     a checkout cancelled during the pool's connection check closes that connection. With
     ``settings`` as a dependency, schemathesis' bad requests closed connections faster than the
     pool reopened them, and requests beside them got 503s. ``read_connections`` comes from the
-    app's state instead.
+    app's state instead. A checkout that finished before a dependency beside it failed is given
+    back by ``LeaseGuardMiddleware``: Litestar would leave it to the garbage collector.
     """
     replicas: Replicas | None = state.get("replicas")
     give_back = contextlib.AsyncExitStack()
