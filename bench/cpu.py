@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import psutil
-
-if TYPE_CHECKING:
-    import psycopg
+import psycopg
 
 
 def tree_seconds(pid: int) -> float:
@@ -43,7 +40,7 @@ def postmaster(conn: psycopg.Connection) -> int | None:
     """The pid of the PostgreSQL server ``conn`` is on, if it runs here and can be found."""
     try:
         row = conn.execute("SELECT current_setting('data_directory')").fetchone()
-    except Exception:  # noqa: BLE001 - no privilege to read it: no figure, not a failure
+    except psycopg.errors.InsufficientPrivilege:  # no figure, not a failure
         conn.rollback()
         return None
     if row is None:
