@@ -190,6 +190,7 @@ class RequestLogMiddleware:
     was sent to its end (``complete``), and milliseconds. A streamed answer's status goes out
     with its first bytes, so a 200 whose client left, or whose rows passed the limit after it
     began, is told apart only by ``complete: false``.
+
     Litestar's logging middleware wrote two lines a request (the request, then the response),
     each from fields it extracted first: 0.1-0.13 ms of the worker's 0.9 ms of CPU for a small
     read (``bench/README.md``, "A small read's worker overhead"). A streamed answer's line
