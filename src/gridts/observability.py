@@ -60,6 +60,12 @@ SPLIT_READS = Counter(
     "idle connection in the pool, or a snapshot that could not be shared).",
     labelnames=["connections"],
 )
+LATEST_READS = Counter(
+    "gridts_latest_reads",
+    "Big reads of latest values by where they took them: series_latest's materialised rows "
+    "(for part of the range at least) or measures' revisions alone.",
+    labelnames=["source"],
+)
 READ_WAITS = Counter(
     "gridts_min_lsn_reads",
     "Reads passing min_lsn by outcome: a replica had replayed it already (ready), got there "

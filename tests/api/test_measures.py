@@ -4,6 +4,7 @@ against the reference model, before and after refresh and compression; and their
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -12,22 +13,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gridts.measures import service
 from gridts.measures.schemas import MeasurePage
 from gridts.refresh import refresh_all
+from gridts.refresh.worker import drain
 from support import reference
 from support.db import compress_all, make_hierarchy, write_measures
 from support.histories import History, histories, instants, node_name, ranges, reload
-from support.read_paths import draw_read_path
-from support.wire import iso_instant
+from support.read_paths import draw_read_path, draw_series_at_once, latest_reads
+from support.wire import AUTH, iso_instant, measure
 
 if TYPE_CHECKING:
     import psycopg
     from litestar import Litestar
     from litestar.testing import TestClient
 
+    from support.reference import Row
     from support.wire import ClientFactory
 
 UNKNOWN = 99
+SECOND = timedelta(seconds=1)
 
 
 @st.composite
@@ -184,6 +189,62 @@ def expected_latest_rows(
         (node, node_name(node), target, collected, value)
         for (node, target), (_, _, collected, value) in chosen.items()
     )
+
+
+@pytest.fixture
+def queueing_client(make_client: ClientFactory) -> TestClient[Litestar]:
+    """A client of an app without the refresher: queued windows wait for ``drain``."""
+    return make_client(refresh_in_process=False)
+
+
+@settings(max_examples=60)
+@given(data=st.data(), history=histories())
+def test_latest_from_series_latest_matches_the_model_with_late_writes_queued_and_refreshed(
+    conn: psycopg.Connection,
+    queueing_client: TestClient[Litestar],
+    monkeypatch: pytest.MonkeyPatch,
+    data: st.DataObject,
+    history: History,
+) -> None:
+    """A big latest read takes series_latest's materialised rows wherever they are exact.
+
+    Late revisions posted into materialised (and compressed) days are queued for the refresher:
+    until it has refreshed them the read takes those days from measures, after it from
+    series_latest again. Every answer equals the model's.
+    """
+    client = queueing_client
+    monkeypatch.setattr(service, "SMALL_READ_ROWS", 0)  # every read a big one
+    draw_series_at_once(monkeypatch, data)
+    start, end, filters, nodes = loaded_query(conn, data, history)
+    rows = data.draw(st.permutations(history.rows), label="rows in the order they come")
+    split = data.draw(st.integers(0, len(rows)), label="rows stored before the refresh")
+    first, late = rows[:split], rows[split:]
+    conn.execute("TRUNCATE measures")
+    write_measures(conn, first)
+    refresh_all(conn)
+    if data.draw(st.booleans(), label="compressed"):
+        compress_all(conn)
+    query = params(start, end, filters)
+    # series_latest's watermark is the end of its last one-second bucket: the read takes
+    # materialised rows if the range starts below it.
+    materialised = bool(nodes and first) and start < max(r[1] for r in first) + SECOND
+
+    def read(rows: list[Row], *, from_series_latest: bool | None) -> None:
+        before = latest_reads("series_latest")
+        page = get_page(client, "/api/v1/measures", query)
+        assert as_rows(page) == expected_latest(
+            dataclasses.replace(history, rows=rows), nodes, start, end, None
+        )
+        if from_series_latest is not None:
+            assert latest_reads("series_latest") - before == from_series_latest
+
+    read(first, from_series_latest=materialised)
+    if late:
+        batch = [measure(*row) for row in late]
+        assert client.post("/api/v1/measures", json=batch, headers=AUTH).status_code == 201
+        read(first + late, from_series_latest=None)  # days queued below the watermark: measures
+        drain(conn)
+        read(first + late, from_series_latest=materialised or None)
 
 
 @settings(max_examples=60)

@@ -39,3 +39,8 @@ def split_reads(connections: int) -> float:
     """Big reads so far that ran over ``connections`` connections (``gridts_split_reads``)."""
     labels = {"connections": str(connections)}
     return REGISTRY.get_sample_value("gridts_split_reads_total", labels) or 0.0
+
+
+def latest_reads(source: str) -> float:
+    """Big latest reads so far that took values from ``source`` (``gridts_latest_reads``)."""
+    return REGISTRY.get_sample_value("gridts_latest_reads_total", {"source": source}) or 0.0

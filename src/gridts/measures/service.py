@@ -32,6 +32,7 @@ from psycopg import sql
 from gridts.db.queries import query
 from gridts.measures.columns import MeasureWriter, fetch_columns
 from gridts.measures.schemas import Measure
+from gridts.observability import LATEST_READS
 from gridts.reads.rows import fetch_rows, select_heads, series_params
 
 if TYPE_CHECKING:
@@ -111,11 +112,13 @@ async def _read(
     params: Mapping[str, object],
     limit: int,
     columnar: bool,
+    materialised: bool = False,
 ) -> Sequence[Measure]:
     """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or another.
 
     ``columnar``: a big read comes back as ``MeasureColumns`` (``gridts.measures.columns``),
-    which only an answer's encoders read.
+    which only an answer's encoders read. ``materialised``: ``name`` is ``latest`` of every
+    revision, which a big read takes from ``series_latest`` where that is exact (``_fresh``).
     """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
@@ -125,11 +128,26 @@ async def _read(
     if not heads:
         return []
     bound = {**params, "series": list(heads)}
+    if materialised and (fresh := await _fresh(conn, filters)) is not None:
+        name, parts = "latest_materialised", {"latest": query("measures", name).format(**parts)}
+        bound = {**bound, "fresh_start": fresh[0], "fresh_end": fresh[1]}
     if columnar:
         statement = compose_packed(name, **parts)
         return await fetch_columns(conn, statement, bound, limit, MeasureWriter(heads))
     statement = compose(name, small=False, **parts)
     return await fetch_rows(conn, statement, bound, limit, _measures(heads), stream=True)
+
+
+async def _fresh(conn: AsyncConnection, filters: Filters) -> tuple[datetime, datetime] | None:
+    """The part of the range that ``series_latest`` answers exactly (``fresh.sql``), if any.
+
+    Counted in ``gridts_latest_reads`` by where the read takes its values.
+    """
+    params = {"start": filters.start, "end": filters.end}
+    row = await (await conn.execute(query("measures", "fresh"), params)).fetchone()
+    fresh = None if row is None else (row[0], row[1])
+    LATEST_READS.labels(source="measures" if fresh is None else "series_latest").inc()
+    return fresh
 
 
 async def latest(
@@ -140,11 +158,22 @@ async def latest(
     *,
     columnar: bool = False,
 ) -> Sequence[Measure]:
-    """The latest revision per series and target (as known at ``collected``)."""
+    """The latest revision per series and target (as known at ``collected``).
+
+    A big read of every revision (no ``collected``) takes what it can from ``series_latest``'s
+    materialised rows (``latest_materialised.sql``): no sort of each target's revisions.
+    """
     params = {"start": filters.start, "end": filters.end, "collected": collected}
     parts = {"known": query("measures", "known_at")}
     return await _read(
-        conn, filters, "latest", parts=parts, params=params, limit=limit, columnar=columnar
+        conn,
+        filters,
+        "latest",
+        parts=parts,
+        params=params,
+        limit=limit,
+        columnar=columnar,
+        materialised=collected is None,
     )
 
 
