@@ -117,9 +117,8 @@ async def _read(
     """Run ``sql/queries/measures/<name>.sql`` for the filters' series, one way or another.
 
     ``columnar``: a big read comes back as ``MeasureColumns`` (``gridts.measures.columns``),
-    which only an answer's encoders read. ``materialised``: ``name`` is ``latest`` (of every
-    revision or as of a time), which a big read takes from ``series_latest`` where that is
-    exact (``_fresh``).
+    which only an answer's encoders read. ``materialised``: ``name`` is ``latest`` of every
+    revision, which a big read takes from ``series_latest`` where that is exact (``_fresh``).
     """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
@@ -161,8 +160,8 @@ async def latest(
 ) -> Sequence[Measure]:
     """The latest revision per series and target (as known at ``collected``).
 
-    A big read takes what it can from ``series_latest``'s materialised rows
-    (``latest_materialised.sql``): no sort of each target's revisions there.
+    A big read of every revision (no ``collected``) takes what it can from ``series_latest``'s
+    materialised rows (``latest_materialised.sql``): no sort of each target's revisions.
     """
     params = {"start": filters.start, "end": filters.end, "collected": collected}
     parts = {"known": query("measures", "known_at")}
@@ -174,7 +173,7 @@ async def latest(
         params=params,
         limit=limit,
         columnar=columnar,
-        materialised=True,
+        materialised=collected is None,
     )
 
 
