@@ -8,6 +8,7 @@ others.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -24,14 +25,18 @@ from psycopg import sql
 from gridts.cli import main
 from gridts.db import migrations
 from gridts.db.queries import query
+from gridts.measures import service
+from gridts.reads.filters import Filters
 from gridts.refresh import ROLLUPS
-from support.dashboards import T0
+from support.dashboards import DAYS, T0, TARGETS
 from support.db import connect_as
 from support.paths import ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from gridts.measures.schemas import Measure
+    from gridts.measures.service import Fresh
     from gridts.settings import Settings
     from gridts.testing.servers import TimescaleServer
 
@@ -199,6 +204,44 @@ def test_api_runs_the_dashboard_endpoint_queries(seeded: str) -> None:
     with connect_as(seeded, "gridts_api") as conn:
         for path in sorted((ROOT / "sql/queries/dashboard").glob("*.sql")):
             conn.execute(path.read_text(encoding="utf-8")).fetchall()
+
+
+async def _latest_as(url: str, role: str | None) -> tuple[Fresh | None, list[Measure]]:
+    """A big latest read of the whole data set (every node), as the service makes it."""
+    options = "-c TimeZone=UTC -c timescaledb.enable_skipscan=off"  # as gridts.db.pool's
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True, options=options) as c:
+        if role is not None:
+            await c.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        filters = Filters(start=T0, end=T0 + timedelta(days=DAYS))
+        part = await service.fresh(c, filters)
+        return part, list(await service.latest(c, filters, None, 100_000))
+
+
+def test_api_reads_latest_values_from_the_materialisation_or_else_through_the_view(
+    seeded: str,
+) -> None:
+    # 0013 grants gridts_api series_latest's materialisation hypertable, which a big latest read
+    # takes its materialised rows from; without the grant (a later migration that rebuilds the
+    # view and forgets it), the same rows come through the view.
+    schema, table = _internal(seeded, "series_latest")[0].split(".")
+    owners_part, owners = asyncio.run(_latest_as(seeded, None))
+    assert owners_part is not None
+    assert len(owners) == len(TARGETS) * 4  # every node's default series, every target
+
+    part, rows = asyncio.run(_latest_as(seeded, "gridts_api"))
+    assert part == owners_part
+    assert part.relation == sql.Identifier(schema, table)
+    assert rows == owners
+
+    relation = sql.Identifier(schema, table)
+    with psycopg.connect(seeded, autocommit=True) as conn:
+        conn.execute(sql.SQL("REVOKE SELECT ON {} FROM gridts_api").format(relation))
+        try:
+            part, rows = asyncio.run(_latest_as(seeded, "gridts_api"))
+        finally:
+            conn.execute(sql.SQL("GRANT SELECT ON {} TO gridts_api").format(relation))
+    assert part == owners_part._replace(relation=sql.Identifier("series_latest"))
+    assert rows == owners
 
 
 @pytest.mark.parametrize(

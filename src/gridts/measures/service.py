@@ -25,7 +25,7 @@ is sent.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
 
@@ -118,7 +118,7 @@ async def _read(
 
     ``columnar``: a big read comes back as ``MeasureColumns`` (``gridts.measures.columns``),
     which only an answer's encoders read. ``materialised``: ``name`` is ``latest`` of every
-    revision, which a big read takes from ``series_latest`` where that is exact (``_fresh``).
+    revision, which a big read takes from ``series_latest`` where that is exact (``fresh``).
     """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
@@ -128,9 +128,10 @@ async def _read(
     if not heads:
         return []
     bound = {**params, "series": list(heads)}
-    if materialised and (fresh := await _fresh(conn, filters)) is not None:
-        name, parts = "latest_materialised", {"latest": query("measures", name).format(**parts)}
-        bound = {**bound, "fresh_start": fresh[0], "fresh_end": fresh[1]}
+    if materialised and (part := await fresh(conn, filters)) is not None:
+        latest = query("measures", name).format(**parts)
+        name, parts = "latest_materialised", {"latest": latest, "materialised": part.relation}
+        bound = {**bound, "fresh_start": part.start, "fresh_end": part.end}
     if columnar:
         statement = compose_packed(name, **parts)
         return await fetch_columns(conn, statement, bound, limit, MeasureWriter(heads))
@@ -138,16 +139,33 @@ async def _read(
     return await fetch_rows(conn, statement, bound, limit, _measures(heads), stream=True)
 
 
-async def _fresh(conn: AsyncConnection, filters: Filters) -> tuple[datetime, datetime] | None:
+class Fresh(NamedTuple):
+    """The part ``[start, end)`` of a latest read that ``series_latest`` answers exactly."""
+
+    start: datetime
+    end: datetime
+    relation: sql.Composable
+    """Where its rows are read: the materialisation hypertable itself, if this role may read
+    it (a third less of PostgreSQL's time than through the view), else the view."""
+
+
+_VIEW = sql.Identifier("series_latest")
+
+
+async def fresh(conn: AsyncConnection, filters: Filters) -> Fresh | None:
     """The part of the range that ``series_latest`` answers exactly (``fresh.sql``), if any.
 
     Counted in ``gridts_latest_reads`` by where the read takes its values.
     """
     params = {"start": filters.start, "end": filters.end}
     row = await (await conn.execute(query("measures", "fresh"), params)).fetchone()
-    fresh = None if row is None else (row[0], row[1])
-    LATEST_READS.labels(source="measures" if fresh is None else "series_latest").inc()
-    return fresh
+    part = None
+    if row is not None:
+        start, end, schema, table = row
+        relation = _VIEW if table is None else sql.Identifier(schema, table)
+        part = Fresh(start, end, relation)
+    LATEST_READS.labels(source="measures" if part is None else "series_latest").inc()
+    return part
 
 
 async def latest(
