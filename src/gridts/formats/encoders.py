@@ -44,8 +44,12 @@ def _chunks(rows: Sequence[Any], size: int | None) -> Iterator[Sequence[Any]]:
 class JsonItems(Protocol):
     """Rows that write their own JSON, as msgspec would (``gridts.measures.columns``)."""
 
-    def json_items(self) -> bytes:
-        """The rows as the items of a JSON array: joined by commas, without the brackets."""
+    def json_items(self, before: bytes = b"") -> bytes:
+        """The rows as the items of a JSON array: joined by commas, without the brackets.
+
+        ``before`` first (the comma after the previous chunk's last item): one copy of the
+        chunk's text, not two.
+        """
         ...
 
 
@@ -139,14 +143,11 @@ class JsonEncoder(Encoder):
     def rows(self, chunk: Sequence[Any]) -> bytes:
         if not chunk:
             return b""
-        if writes_json(chunk):  # noqa: SIM108 - own JSON; a ternary would lose the narrowing
-            body = chunk.json_items()
-        else:
-            body = self._encode(list(chunk))[1:-1]
-        if self._first:
-            self._first = False
-            return body
-        return b"," + body
+        before = b"" if self._first else b","
+        self._first = False
+        if writes_json(chunk):
+            return chunk.json_items(before)
+        return before + self._encode(list(chunk))[1:-1]
 
     @override
     def tail(self) -> bytes:

@@ -141,11 +141,14 @@ class MeasureWriter:
         heads = [_csv_head(series, head) for series, head in self.heads.items()]
         return _leads(pa.array(heads, pa.string()), _CSV.ends)
 
-    def items(self, columns: MeasureColumns) -> bytes:
-        """The rows as the items of a JSON array: joined by commas, without the brackets."""
+    def items(self, columns: MeasureColumns, before: bytes = b"") -> bytes:
+        """``before``, then the rows as the items of a JSON array: joined by commas, no brackets.
+
+        Without rows, nothing (``before`` is what goes ahead of a first row).
+        """
         if not len(columns):
             return b""
-        return self._text(columns, self._json_leads, _JSON, cut=1)  # no last comma
+        return self._text(columns, self._json_leads, _JSON, cut=1, prefix=before)  # no last comma
 
     def csv(self, columns: MeasureColumns) -> bytes:
         """The rows as CSV lines, as ``csv.writer`` writes their values' JSON text."""
@@ -154,9 +157,14 @@ class MeasureWriter:
         return self._text(columns, self._csv_leads, _CSV)
 
     def _text(
-        self, columns: MeasureColumns, leads: pa.StringArray, layout: _Layout, cut: int = 0
+        self,
+        columns: MeasureColumns,
+        leads: pa.StringArray,
+        layout: _Layout,
+        cut: int = 0,
+        prefix: bytes = b"",
     ) -> bytes:
-        """The rows' text, each row ``layout``'s, one after the other, but the last ``cut`` bytes.
+        """``prefix``, then the rows' text, each row ``layout``'s, but the last ``cut`` bytes.
 
         Each row is joined from five parts: the previous row's end with the row's head (one
         string of ``leads``), both timestamps with what is between them (``between``), and the
@@ -187,7 +195,7 @@ class MeasureWriter:
         size = int(np.frombuffer(memoryview(offsets), dtype=np.int32)[len(rows)])
         last = layout.ends[int(quality[-1])].as_py().encode()
         # A new array's first offset is 0.
-        return b"".join((memoryview(data)[:size], last[: len(last) - cut]))
+        return b"".join((prefix, memoryview(data)[:size], last[: len(last) - cut]))
 
     def _values(
         self,
@@ -285,9 +293,9 @@ class MeasureColumns(Sequence[Measure]):
             self.writer,
         )
 
-    def json_items(self) -> bytes:
+    def json_items(self, before: bytes = b"") -> bytes:
         """The rows as JSON array items (``gridts.formats.encoders.JsonEncoder``)."""
-        return self.writer.items(self)
+        return self.writer.items(self, before)
 
     def csv_rows(self) -> bytes:
         """The rows as CSV lines (``gridts.formats.encoders.CsvEncoder``)."""
