@@ -62,8 +62,8 @@ SPLIT_READS = Counter(
 )
 LATEST_READS = Counter(
     "gridts_latest_reads",
-    "Big reads of latest values by where they took them: series_latest's materialised rows "
-    "(for part of the range at least) or measures' revisions alone.",
+    "Big reads of latest values (as of a time too) by where they took them: series_latest's "
+    "materialised rows (for part of the range at least) or measures' revisions alone.",
     labelnames=["source"],
 )
 READ_WAITS = Counter(

@@ -5,6 +5,7 @@ against the reference model, before and after refresh and compression; and their
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -206,7 +207,8 @@ def test_latest_from_series_latest_matches_the_model_with_late_writes_queued_and
     data: st.DataObject,
     history: History,
 ) -> None:
-    """A big latest read takes series_latest's materialised rows wherever they are exact.
+    """A big latest read takes series_latest's materialised rows wherever they are exact; as of a
+    time, up to the first target revised after it.
 
     Late revisions posted into materialised (and compressed) days are queued for the refresher:
     until it has refreshed them the read takes those days from measures, after it from
@@ -214,6 +216,7 @@ def test_latest_from_series_latest_matches_the_model_with_late_writes_queued_and
     """
     client = queueing_client
     monkeypatch.setattr(service, "SMALL_READ_ROWS", 0)  # every read a big one
+    monkeypatch.setattr(service, "AS_OF_MATERIALISED_HOURS", -math.inf)  # as of too
     draw_series_at_once(monkeypatch, data)
     start, end, filters, nodes = loaded_query(conn, data, history)
     rows = data.draw(st.permutations(history.rows), label="rows in the order they come")
@@ -229,14 +232,19 @@ def test_latest_from_series_latest_matches_the_model_with_late_writes_queued_and
     # materialised rows if the range starts below it.
     materialised = bool(nodes and first) and start < max(r[1] for r in first) + SECOND
 
+    as_of = data.draw(instants(history), label="as of")
+    as_of_query = params(start, end, filters, collected_datetime=iso_instant(as_of))
+
     def read(rows: list[Row], *, from_series_latest: bool | None) -> None:
         before = latest_reads("series_latest")
         page = get_page(client, "/api/v1/measures", query)
-        assert as_rows(page) == expected_latest(
-            dataclasses.replace(history, rows=rows), nodes, start, end, None
-        )
+        known = dataclasses.replace(history, rows=rows)
+        assert as_rows(page) == expected_latest(known, nodes, start, end, None)
         if from_series_latest is not None:
             assert latest_reads("series_latest") - before == from_series_latest
+        # As of a time: the materialised rows up to the first target revised after it.
+        page = get_page(client, "/api/v1/measures", as_of_query)
+        assert as_rows(page) == expected_latest(known, nodes, start, end, as_of)
 
     read(first, from_series_latest=materialised)
     if late:

@@ -4,11 +4,12 @@ A read that names nodes over a short range is one statement, every row carrying 
 head; any other read resolves its series first and puts the heads back in the worker. The
 model tests draw which one every read of an example takes, so both answer alike, and how
 many series a big read's parts take at a time: with fewer than it reads, it is split over two
-connections (``gridts.db.split``).
+connections (``gridts.db.split``), and whether a big as-of read takes series_latest's rows.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from hypothesis import strategies as st
@@ -21,10 +22,16 @@ if TYPE_CHECKING:
 
 
 def draw_read_path(monkeypatch: pytest.MonkeyPatch, data: st.DataObject) -> bool:
-    """Make every read naming nodes one statement, or none; return whether it is one."""
+    """Make every read naming nodes one statement, or none; return whether it is one.
+
+    Also whether big as-of reads take series_latest where it is exact, or measures alone.
+    """
     one_statement = data.draw(st.booleans(), label="one statement")
     monkeypatch.setattr(service, "SMALL_READ_ROWS", 10**9 if one_statement else 0)
     draw_series_at_once(monkeypatch, data)
+    as_of_materialised = data.draw(st.booleans(), label="as of from series_latest")
+    hours = -math.inf if as_of_materialised else math.inf
+    monkeypatch.setattr(service, "AS_OF_MATERIALISED_HOURS", hours)
     return one_statement
 
 

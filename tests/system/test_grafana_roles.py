@@ -12,6 +12,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -206,29 +207,37 @@ def test_api_runs_the_dashboard_endpoint_queries(seeded: str) -> None:
             conn.execute(path.read_text(encoding="utf-8")).fetchall()
 
 
-async def _latest_as(url: str, role: str | None) -> tuple[Fresh | None, list[Measure]]:
-    """A big latest read of the whole data set (every node), as the service makes it."""
+async def _latest_as(
+    url: str, role: str | None, as_of: datetime | None
+) -> tuple[Fresh | None, list[Measure]]:
+    """A big read of the whole data set's latest values (as of a time), as the service makes it."""
     options = "-c TimeZone=UTC -c timescaledb.enable_skipscan=off"  # as gridts.db.pool's
     async with await psycopg.AsyncConnection.connect(url, autocommit=True, options=options) as c:
         if role is not None:
             await c.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         filters = Filters(start=T0, end=T0 + timedelta(days=DAYS))
-        part = await service.fresh(c, filters)
-        return part, list(await service.latest(c, filters, None, 100_000))
+        series = [s for (s,) in await (await c.execute("SELECT id FROM series")).fetchall()]
+        part = await service.fresh(c, filters, series, as_of)
+        return part, list(await service.latest(c, filters, as_of, 100_000))
 
 
+@pytest.mark.parametrize("as_of", [None, T0 + timedelta(hours=30)], ids=["latest", "as_of"])
 def test_api_reads_latest_values_from_the_materialisation_or_else_through_the_view(
-    seeded: str,
+    seeded: str, as_of: datetime | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # 0013 grants gridts_api series_latest's materialisation hypertable, which a big latest read
     # takes its materialised rows from; without the grant (a later migration that rebuilds the
     # view and forgets it), the same rows come through the view.
+    monkeypatch.setattr(service, "AS_OF_MATERIALISED_HOURS", -math.inf)  # 30 h before as_of
     schema, table = _internal(seeded, "series_latest")[0].split(".")
-    owners_part, owners = asyncio.run(_latest_as(seeded, None))
+    owners_part, owners = asyncio.run(_latest_as(seeded, None, as_of))
     assert owners_part is not None
-    assert len(owners) == len(TARGETS) * 4  # every node's default series, every target
+    if as_of is None:
+        assert len(owners) == len(TARGETS) * 4  # every node's default series, every target
+    else:  # up to the first target revised after the time: each has a revision an hour late
+        assert owners_part.end == as_of
 
-    part, rows = asyncio.run(_latest_as(seeded, "gridts_api"))
+    part, rows = asyncio.run(_latest_as(seeded, "gridts_api", as_of))
     assert part == owners_part
     assert part.relation == sql.Identifier(schema, table)
     assert rows == owners
@@ -237,7 +246,7 @@ def test_api_reads_latest_values_from_the_materialisation_or_else_through_the_vi
     with psycopg.connect(seeded, autocommit=True) as conn:
         conn.execute(sql.SQL("REVOKE SELECT ON {} FROM gridts_api").format(relation))
         try:
-            part, rows = asyncio.run(_latest_as(seeded, "gridts_api"))
+            part, rows = asyncio.run(_latest_as(seeded, "gridts_api", as_of))
         finally:
             conn.execute(sql.SQL("GRANT SELECT ON {} TO gridts_api").format(relation))
     assert part == owners_part._replace(relation=sql.Identifier("series_latest"))
