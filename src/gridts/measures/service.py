@@ -36,7 +36,7 @@ from gridts.observability import LATEST_READS
 from gridts.reads.rows import fetch_rows, select_heads, series_params
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from psycopg import AsyncConnection
 
@@ -55,7 +55,8 @@ faster as one statement, ten nodes' 100 hours (880 rows) slower.
 
 AS_OF_MATERIALISED_HOURS: float = 96
 """As-of reads with at least this many hours of their range before their time take
-``series_latest`` where it is exact (``first_late.sql`` finds where that ends).
+``series_latest`` where it is exact, each series up to its first target revised after the time
+(``first_late.sql``).
 
 Finding that costs PostgreSQL a compressed batch per series (~30 us) whatever it finds, and a
 target taken from the materialisation instead of sorting its revisions saves ~0.7 us. Targets
@@ -144,9 +145,15 @@ async def _read(
     if isinstance(collected, datetime):
         before = (min(collected, filters.end) - filters.start) / timedelta(hours=1)
         materialised = materialised and before >= AS_OF_MATERIALISED_HOURS
-    if materialised and (part := await fresh(conn, filters, heads, collected)) is not None:
+    if materialised and (part := await fresh(conn, filters)) is not None:
+        upto = (
+            query("measures", "fresh_end")
+            if collected is None
+            else query("measures", "first_late").format(materialised=part.relation)
+        )
         latest = query("measures", name).format(**parts)
-        name, parts = "latest_materialised", {"latest": latest, "materialised": part.relation}
+        name = "latest_materialised"
+        parts = {"latest": latest, "materialised": part.relation, "bound": upto}
         bound = {**bound, "fresh_start": part.start, "fresh_end": part.end}
     if columnar:
         statement = compose_packed(name, **parts)
@@ -168,17 +175,10 @@ class Fresh(NamedTuple):
 _VIEW = sql.Identifier("series_latest")
 
 
-async def fresh(
-    conn: AsyncConnection,
-    filters: Filters,
-    series: Iterable[int],
-    collected: object = None,
-) -> Fresh | None:
+async def fresh(conn: AsyncConnection, filters: Filters) -> Fresh | None:
     """The part of the range that ``series_latest`` answers exactly (``fresh.sql``), if any.
 
-    As known at ``collected`` (a time), the part ends at the first target of ``series`` revised
-    after it (``first_late.sql``). Counted in ``gridts_latest_reads`` by where the read takes
-    its values.
+    Counted in ``gridts_latest_reads`` by where the read takes its values.
     """
     params = {"start": filters.start, "end": filters.end}
     row = await (await conn.execute(query("measures", "fresh"), params)).fetchone()
@@ -187,13 +187,6 @@ async def fresh(
         start, end, schema, table = row
         relation = _VIEW if table is None else sql.Identifier(schema, table)
         part = Fresh(start, end, relation)
-    if part is not None and collected is not None:
-        late = {"series": list(series), "fresh_start": start, "fresh_end": end}
-        statement = query("measures", "first_late").format(materialised=relation)
-        cursor = await conn.execute(statement, {**late, "collected": collected})
-        first = (await cursor.fetchone() or (None,))[0]
-        if first is not None:
-            part = None if first <= start else part._replace(end=first)
     LATEST_READS.labels(source="measures" if part is None else "series_latest").inc()
     return part
 
