@@ -24,7 +24,7 @@ is sent.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
@@ -37,6 +37,7 @@ from gridts.reads.rows import fetch_rows, select_heads, series_params
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from datetime import datetime
 
     from psycopg import AsyncConnection
 
@@ -58,12 +59,12 @@ AS_OF_MATERIALISED_HOURS: float = 96
 ``series_latest`` where it is exact, each series up to its first target revised after the time
 (``first_late.sql``).
 
-Finding that costs PostgreSQL a compressed batch per series (~30 us) whatever it finds, and a
-target taken from the materialisation instead of sorting its revisions saves ~0.7 us. Targets
-after the time are almost always revised after it (a grid's measured value comes after its
-target), so only the hours before it can gain: 1,000 series over 3 days as of a time before
-them took 0.11 s instead of 0.07 with the search, over 10 days as of 6.5 days in 0.24 s
-instead of 0.35 (bench/README.md, "As of a time from the materialisation").
+Finding that target is a pass over each series' materialised rows in the range, whatever it
+finds, and a target taken from the materialisation instead of sorting its revisions saves
+~0.7 us. Targets after the time are almost always revised after it (a grid's measured value
+comes after its target), so only the hours before it can gain: 1,000 series over 3 days as of
+a time before them took 0.11 s instead of 0.07 with a search, over 10 days as of 6.5 days in
+0.24 s instead of 0.35 (bench/README.md, "As of a time from the materialisation").
 """
 
 _SERIES_ONLY = sql.SQL("s.id")
@@ -130,8 +131,8 @@ async def _read(
 
     ``columnar``: a big read comes back as ``MeasureColumns`` (``gridts.measures.columns``),
     which only an answer's encoders read. ``materialised``: ``name`` is ``latest`` (as known at
-    ``params["collected"]``), which a big read takes from ``series_latest`` where that is exact
-    (``fresh``).
+    ``params["collected"]``, if a time), which a big read takes from ``series_latest`` where
+    that is exact (``fresh``): up to each series' first target revised after that time.
     """
     if is_small(filters):
         statement = compose(name, small=True, **parts)
@@ -141,14 +142,10 @@ async def _read(
     if not heads:
         return []
     bound = {**params, "series": list(heads)}
-    collected = params.get("collected")
-    if isinstance(collected, datetime):
-        before = (min(collected, filters.end) - filters.start) / timedelta(hours=1)
-        materialised = materialised and before >= AS_OF_MATERIALISED_HOURS
     if materialised and (part := await fresh(conn, filters)) is not None:
         upto = (
             query("measures", "fresh_end")
-            if collected is None
+            if params.get("collected") is None
             else query("measures", "first_late").format(materialised=part.relation)
         )
         latest = query("measures", name).format(**parts)
@@ -208,6 +205,7 @@ async def latest(
     """
     params = {"start": filters.start, "end": filters.end, "collected": collected}
     parts = {"known": query("measures", "known_at")}
+    before = None if collected is None else min(collected, filters.end) - filters.start
     return await _read(
         conn,
         filters,
@@ -216,7 +214,7 @@ async def latest(
         params=params,
         limit=limit,
         columnar=columnar,
-        materialised=True,
+        materialised=before is None or before / timedelta(hours=1) >= AS_OF_MATERIALISED_HOURS,
     )
 
 
