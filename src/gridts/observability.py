@@ -56,8 +56,9 @@ READS = Counter(
 )
 SPLIT_READS = Counter(
     "gridts_split_reads",
-    "Big measures reads by how many connections read their parts (1: one block of series, no "
-    "idle connection in the pool, or a snapshot that could not be shared).",
+    "Big reads of measures, and accuracy's reads of revisions, by how many connections read "
+    "their parts (1: one block of series, no idle connection in the pool, or a snapshot that "
+    "could not be shared).",
     labelnames=["connections"],
 )
 LATEST_READS = Counter(

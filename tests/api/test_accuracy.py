@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from support import series_model as model
 from support.db import make_hierarchy, reset_database, write_measures
+from support.read_paths import split_reads
 from support.wire import iso_duration
 
 if TYPE_CHECKING:
@@ -100,7 +101,10 @@ def test_answers_do_not_depend_on_how_the_work_is_cut(
 ) -> None:
     """A wide request reads its series in batches, answers each batch's finished groups, and
     folds a group's per-series totals as they come (to bound its memory): a query per series
-    and a fold after every series give the same answer as one query and one fold."""
+    and a fold after every series give the same answer as one query and one fold.
+
+    A batch of more than one series is read over two connections (``gridts.db.split``), a batch
+    of one on the request's own: the one query is split, the query per series is not."""
     model.load(conn, world)
     level = data.draw(st.sampled_from(["node", "region", "grid"]))
     targets = [row[1] for row in world.rows] or [world.base]
@@ -114,12 +118,15 @@ def test_answers_do_not_depend_on_how_the_work_is_cut(
     }
     if data.draw(st.booleans()):  # daily
         params["bucket"] = "1d"
+    before = split_reads(2)
     whole = client.get("/api/v1/accuracy", params=params)
+    assert split_reads(2) - before == (len(world.series) > 1)
     with (
         patch("gridts.accuracy.service._PENDING", 1),
         patch("gridts.accuracy.service._BATCH_TARGETS", 1),
     ):
         cut = client.get("/api/v1/accuracy", params=params)
+    assert split_reads(2) - before == (len(world.series) > 1)
     assert whole.status_code == cut.status_code == 200, whole.text
     assert cut.json() == whole.json()
     event(f"{level}: {'rows' if whole.json()['data'] else 'empty'}")

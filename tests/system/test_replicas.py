@@ -183,9 +183,9 @@ def test_reads_through_the_replica_equal_reads_through_the_primary(
         assert got.status_code == want.status_code, path
         assert _comparable(got.json()) == _comparable(want.json()), path
     assert _served(_replica_name(seeded_pair)) - before == len(reads)  # all from the replica
-    # The two big measures reads, each on both servers, over two connections in one snapshot:
-    # a standby exports and imports snapshots too.
-    assert (split_reads(2) - split, split_reads(1) - alone) == (4, 0)
+    # The two big measures reads and the two accuracy reads, each on both servers, over two
+    # connections in one snapshot: a standby exports and imports snapshots too.
+    assert (split_reads(2) - split, split_reads(1) - alone) == (8, 0)
     report_figure(f"replicas: {len(reads)} reads through the replica equal the primary's")
     late = read.get("/api/v1/rollups", params={**RANGE, "level": "grid", "resolution": "1h"})
     buckets = {row["bucket"] for row in late.json()["data"]}

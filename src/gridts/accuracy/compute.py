@@ -63,18 +63,44 @@ class Revisions:
     missing: Bools
 
     @classmethod
-    def decode(cls, targets: bytes, collected: bytes, values: bytes, missing: bytes) -> Revisions:
-        """From the concatenated big-endian 8-byte integers (and 1-byte booleans) of the query."""
+    def decode(cls, revisions: bytes, missing: bytes | None) -> Revisions:
+        """From the query's packed revisions and the keys of those with no value (or None).
+
+        ``revisions``: each revision's target, collection time and value, big-endian 8-byte
+        integers, 24 bytes after 24 bytes. ``missing``: the target and collection time of each
+        missing one, 16 bytes each.
+        """
+        packed = np.frombuffer(revisions, dtype=">i8").reshape(-1, 3)
+        targets = packed[:, 0].astype(np.int64)
+        collected = packed[:, 1].astype(np.int64)
+        keys = np.frombuffer(missing or b"", dtype=">i8").reshape(-1, 2).astype(np.int64)
         return cls(
-            np.frombuffer(targets, dtype=">i8").astype(np.int64),
-            np.frombuffer(collected, dtype=">i8").astype(np.int64),
-            np.frombuffer(values, dtype=">i8").astype(np.int64),
-            np.frombuffer(missing, dtype=np.bool_),
+            targets,
+            collected,
+            packed[:, 2].astype(np.int64),
+            _flagged(targets, collected, keys[:, 0], keys[:, 1]),
         )
 
     def largest(self) -> int:
         """The largest magnitude of a value (0 if none)."""
         return int(np.abs(self.values).max()) if len(self.values) else 0
+
+
+def _flagged(targets: Ints, collected: Ints, key_targets: Ints, key_collected: Ints) -> Bools:
+    """Which revisions have one of the keys (target, collection time); none if there are none.
+
+    A series' keys are unique, among its revisions and among the keys, so sorted together
+    each key lies next to its revision: the only equal neighbours are such pairs.
+    """
+    flags = np.zeros(len(targets), dtype=np.bool_)
+    if len(key_targets):
+        both_targets = np.concatenate([targets, key_targets])
+        both_collected = np.concatenate([collected, key_collected])
+        order = np.lexsort((both_collected, both_targets))
+        t, c = both_targets[order], both_collected[order]
+        pairs = np.flatnonzero((t[1:] == t[:-1]) & (c[1:] == c[:-1]))
+        flags[np.minimum(order[pairs], order[pairs + 1])] = True  # the revision: below len
+    return flags
 
 
 @dataclass(frozen=True)
@@ -117,8 +143,16 @@ def known(revisions: Revisions, leads: Ints, *, at_target: bool) -> Totals:
     # each target's run of rows, by collection time
     starts = np.flatnonzero(np.concatenate(([True], targets[1:] != targets[:-1])))
     ends = np.append(starts[1:], len(targets))
+    counted = np.zeros(len(targets) + 1, dtype=np.int64)
+
+    def in_runs(rows: Bools) -> Ints:
+        """How many of each run's rows are ``rows`` (a running count, not ``reduceat``: half)."""
+        np.cumsum(rows, out=counted[1:])
+        runs: Ints = counted[ends] - counted[starts]
+        return runs
+
     if at_target:
-        pick = starts + np.add.reduceat((collected < targets).astype(np.int64), starts)
+        pick = starts + in_runs(collected < targets)
         kept = pick < ends
         pick = np.minimum(pick, ends - 1)
     else:
@@ -129,7 +163,7 @@ def known(revisions: Revisions, leads: Ints, *, at_target: bool) -> Totals:
     forecasts = np.zeros((len(leads), len(starts)), dtype=np.int64)
     for i, lead in enumerate(leads):
         # a run is sorted by collection time: the rows known by target - lead are its first ones
-        known_by = np.add.reduceat((collected <= targets - lead).astype(np.int64), starts)
+        known_by = in_runs(collected <= targets - lead)
         last = starts + np.maximum(known_by - 1, 0)
         has = (known_by > 0) & ~missing[last]
         forecast[i] = np.where(has, values[last], 0)
@@ -152,6 +186,17 @@ def combine(parts: list[Totals], *, bound: int) -> Totals:
     wide = 2 * bound >= _INT64
     if len(parts) == 1 and not wide:
         return parts[0]
+    first = parts[0].targets
+    if not wide and all(np.array_equal(part.targets, first) for part in parts[1:]):
+        # the usual case, series of one group reporting the same targets: added as they are
+        # (10 series of a year: 0.4 ms against 14 ms sorted together)
+        return Totals(
+            first,
+            np.sum([part.finals for part in parts], axis=0),
+            np.sum([part.final for part in parts], axis=0),
+            np.sum([part.forecast for part in parts], axis=0),
+            np.sum([part.forecasts for part in parts], axis=0),
+        )
     targets = np.concatenate([part.targets for part in parts])
     order = np.argsort(targets, kind="stable")
     targets = targets[order]

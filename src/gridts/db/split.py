@@ -62,7 +62,7 @@ async def split_chunks(
     *,
     key: Callable[[Any], int],
     size: int,
-) -> AsyncIterator[list[Any]]:
+) -> AsyncGenerator[list[Any]]:
     """The rows of ``query`` run with ``params[i]`` on ``conns[i]``, in ``key``'s order.
 
     Each part's rows must come in ``key``'s order. As ``ChunkedCursor.chunks``: lists of at
