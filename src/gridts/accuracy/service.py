@@ -100,7 +100,8 @@ async def accuracy(
     ends = list(itertools.accumulate(len(group.series) for group in groups))
     per_batch = _per_batch(filters)
     lease = lease_of(conn)
-    conns = [conn, *(await lease.helpers() if lease is not None and len(chosen) > 1 else [])]
+    wide = min(per_batch, len(chosen)) > 1  # a query of more than one series
+    conns = [conn, *(await lease.helpers() if lease is not None and wide else [])]
     answer: list[Accuracy] = []
     largest, done = 0, 0
     for first in range(0, len(chosen), per_batch):
