@@ -136,12 +136,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         signature_namespace={"Settings": Settings},
     )
     describe_formats(app)
+    # The access line and the request id for every answer: Litestar's router answers an unknown
+    # path (404) or method (405) before the middleware it is given, so this wraps the router,
+    # its exception handling and CORS, as its own handler (``Litestar.__call__`` calls it).
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     return app
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
     middleware: list[Middleware] = [
-        DefineMiddleware(RequestLogMiddleware),
         prometheus_config().middleware,
         DefineMiddleware(LeaseGuardMiddleware),
     ]

@@ -5,6 +5,7 @@ every response and in every log line."""
 from __future__ import annotations
 
 import gc
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -90,3 +91,21 @@ def test_every_response_carries_a_request_id_that_the_logs_carry_too(
     assert '"request_id":"write-1"' in logs
     assert logs.count('"complete":true') == 4  # each answer went out to its end
     assert API_KEY not in logs  # no secret in any log line
+
+
+def test_answers_of_the_router_itself_are_logged_with_a_request_id(
+    client: TestClient[Litestar], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown path (404) and a method a path has not (405) get their line and id too."""
+    capsys.readouterr()
+    missing = client.get("/api/v1/nothing-here", headers={"X-Request-ID": "lost-1"})
+    wrong = client.delete("/api/v1/measures", headers={"X-Request-ID": "lost-2"})
+    assert (missing.status_code, wrong.status_code) == (404, 405)
+    assert missing.headers["x-request-id"] == "lost-1"
+    assert wrong.headers["x-request-id"] == "lost-2"
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "lost-" in line]
+    logged = {(line["request_id"], line["path"], line["status"]) for line in lines}
+    assert logged == {
+        ("lost-1", "/api/v1/nothing-here", 404),
+        ("lost-2", "/api/v1/measures", 405),
+    }
