@@ -1,10 +1,10 @@
 """Metrics and logs an operator can act on.
 
 - ``/metrics`` in Prometheus format: request counts and latencies by route template and status
-  (Litestar's middleware), connection pool usage and time spent waiting for a connection, rows
-  ingested, garbage collections and event-loop lag (``gridts.pauses``), and with read replicas
-  each replica's state and lag, which server answered the reads, ``min_lsn`` outcomes and
-  retries.
+  (Litestar's middleware), requests no route matched (404, 405) by method and status,
+  connection pool usage and time spent waiting for a connection, rows ingested, garbage
+  collections and event-loop lag (``gridts.pauses``), and with read replicas each replica's
+  state and lag, which server answered the reads, ``min_lsn`` outcomes and retries.
 - Structured (JSON) logs, one line per request, each carrying a request id; the id comes from
   the client's ``X-Request-ID`` when it is sane, else a new one, and goes back in the response.
   Request logs carry no headers, cookies or bodies: no API key can end up in a log.
@@ -67,6 +67,15 @@ LATEST_READS = Counter(
     "materialised rows (for part of the range at least) or measures' revisions alone.",
     labelnames=["source"],
 )
+UNROUTED = Counter(
+    "gridts_unrouted_requests",
+    "Requests the router answered itself, before any route (an unknown path: 404; a method the "
+    "path has not: 405), by method and status. gridts_requests counts routed requests only, by "
+    "route template; an unknown path as a label would have no bound.",
+    labelnames=["method", "status"],
+)
+#: The methods ``gridts_unrouted_requests`` names; any other is counted as "other".
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
 READ_WAITS = Counter(
     "gridts_min_lsn_reads",
     "Reads passing min_lsn by outcome: a replica had replayed it already (ready), got there "
@@ -193,6 +202,9 @@ def logging_plugin() -> StructlogPlugin:
 class RequestLogMiddleware:
     """Give every request an id for its logs and its ``X-Request-ID``; log it in one line.
 
+    It also counts the answers no route gave (``gridts_unrouted_requests``): Litestar's router
+    answers an unknown path or method before any route's middleware, Prometheus' included.
+
     The line comes when the answer has gone: method, path, query, status, whether the answer
     was sent to its end (``complete``), and milliseconds. A streamed answer's status goes out
     with its first bytes, so a 200 whose client left, or whose rows passed the limit after it
@@ -236,6 +248,9 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if "route_handler" not in scope:  # Litestar's router answered: no route matched
+                method = scope["method"] if scope["method"] in _METHODS else "other"
+                UNROUTED.labels(method, str(status)).inc()
             self.log.info(
                 "request",
                 method=scope["method"],

@@ -109,3 +109,23 @@ def test_answers_of_the_router_itself_are_logged_with_a_request_id(
         ("lost-1", "/api/v1/nothing-here", 404),
         ("lost-2", "/api/v1/measures", 405),
     }
+
+
+def test_metrics_count_the_answers_of_the_router_itself_by_method_and_status(
+    client: TestClient[Litestar], node: int
+) -> None:
+    """404s of unknown paths and 405s of wrong methods are counted, without the path."""
+    name = "gridts_unrouted_requests_total"
+    before = client.get("/metrics").text
+    for path in ("/api/v1/nothing-here", "/api/v1/nothing/else", "/favicon.ico"):
+        assert client.get(path).status_code == 404
+    assert client.delete("/api/v1/measures").status_code == 405
+    assert client.get("/api/v1/measures", params={**READ, "node_id": node}).status_code == 200
+    after = client.get("/metrics").text
+    counted = {
+        (method, status): _sample(after, name, method=method, status=status)
+        - _sample(before, name, method=method, status=status)
+        for method, status in (("GET", "404"), ("DELETE", "405"), ("GET", "200"))
+    }
+    assert counted == {("GET", "404"): 3, ("DELETE", "405"): 1, ("GET", "200"): 0}
+    assert "nothing-here" not in after  # no path as a label: unknown paths have no bound
