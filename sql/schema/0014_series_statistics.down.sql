@@ -1,0 +1,1 @@
+DROP STATISTICS series_kind_subtype;
