@@ -30,7 +30,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from gridts.db.lease import Lease
-from gridts.db.replicas import LSN_PATTERN, Replica, Replicas, parse_lsn, retryable
+from gridts.db.replicas import LSN_PATTERN, Replica, Replicas, lost, parse_lsn, retryable
 from gridts.observability import REPLICA_RETRIES
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ async def provide_connection(
             and isinstance(error, psycopg.OperationalError)
             and retryable(error, conn)
         ):
-            if conn.closed or conn.broken:
+            if lost(error, conn):
                 replicas.failed(replica, error)
             avoid.add(replica.index)
             scope_state[_RETRY] = True

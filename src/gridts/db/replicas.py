@@ -393,16 +393,30 @@ def pool_name(replica_name: str) -> str:
     return f"replica {replica_name}"
 
 
+def lost(error: BaseException, conn: AsyncConnection) -> bool:
+    """Whether ``error`` means that ``conn``'s server is gone for now.
+
+    The connection is closed, or the server said it ends the session: SQLSTATE 57P01-57P05
+    (shutdown, crash, "cannot connect now", idle timeouts), or a connection exception (class
+    08). A replica stopped "fast" sends 57P01 with the query's error and then closes the
+    socket, and libpq may not have seen the close when psycopg raises: the connection still
+    looks open. A read taken that way got a 503 (``tests/system/test_replicas.py``, once in
+    CI).
+    """
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    return conn.closed or conn.broken or sqlstate.startswith(("57P", "08"))
+
+
 def retryable(error: BaseException, conn: AsyncConnection) -> bool:
     """Whether a read that failed on a replica should be answered by another server.
 
     A query cancelled by a replay conflict (SQLSTATE 40001, e.g. while the primary compresses
-    or drops chunks the query reads) or a lost connection; not a statement timeout, which
-    another server would only repeat.
+    or drops chunks the query reads) or a lost connection (``lost``); not a statement timeout
+    (57014), which another server would only repeat.
     """
     if isinstance(error, psycopg.errors.SerializationFailure):
         return True
-    return isinstance(error, psycopg.OperationalError) and (conn.closed or conn.broken)
+    return isinstance(error, psycopg.OperationalError) and lost(error, conn)
 
 
 def _reason(error: BaseException) -> str:
