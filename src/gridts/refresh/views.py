@@ -18,13 +18,14 @@ How a refresh is run (issue 14: a full refresh of a year, 1,000 nodes, took 120-
   so the partial step sorts and aggregates every row twice for nothing. Hash aggregation is off
   where a view's rows come sorted by its group: it spills, and the columnstore wants the rows
   sorted by segment anyway, so PostgreSQL sorted its output a second time (``series_1h`` over
-  60 days of 1,000 nodes: 1.7 s, 0.9 s without). ``region_1h`` and ``grid_1h`` keep it: their
-  groups (region or grid, kind, subtype, hour) come from a join, and without hashing each sorted
-  every row it read first (``region_1h`` over the same 60 days: 1.15-1.19 s sorted, 0.92-0.96 s
-  hashed). ``region_1h`` hashes only where the planner counts its groups right (statistics on
-  series' kind and subtype, migration 0014), and both in the memory they are given
-  (``_HASH_WORK_MEM``). Half a year at year scale: ``region_1h`` 5.1 s sorted, 3.3 s hashed;
-  ``grid_1h`` 0.71 s sorted, 0.52 s hashed.
+  60 days of 1,000 nodes: 1.7 s, 0.9 s without). ``region_1h`` keeps it: its groups (region,
+  kind, subtype, hour) come from a join, and without hashing it sorted every series' hour first
+  (the same 60 days: 1.15-1.19 s sorted, 0.92-0.96 s hashed). It hashes only where the planner
+  counts its groups right (statistics on series' kind and subtype, migration 0014), and in the
+  memory it is given (``_HASH_WORK_MEM``): half a year at year scale 5.1 s sorted, 3.3 s
+  hashed. ``grid_1h`` hashed was faster refreshed again in a settled database (a year: 0.87-0.90
+  s against 1.09-1.11), but not in the full refreshes that matter, just after ``region_1h`` is
+  written: 1.5-1.9 s in three runs against 1.3-1.5 s sorted. It sorts.
 - Given a way to open connections, a long window is split in pieces refreshed ``JOBS`` at a
   time, each worker on its own connection: TimescaleDB refreshes disjoint windows of one
   aggregate concurrently (2.21+). ``series_latest``, the one aggregate over ``measures``, is cut
@@ -111,12 +112,11 @@ _SETTINGS = sql.SQL(
     "SET timescaledb.enable_direct_compress_on_cagg_refresh = {compressed}"
 )
 #: The views whose refresh aggregates by hashing (the module's docstring says why).
-_HASHED = frozenset({"region_1h", "grid_1h"})
+_HASHED = frozenset({"region_1h"})
 #: Their refresh's ``work_mem``. A hash table may take ``hash_mem_multiplier`` (2) times it,
 #: and spills to disk past that: half a year of region_1h at year scale (100 regions, 434,400
 #: groups) hashes in 131 MB, so it spills a little, and took 3.3 s against 4.4 s with 4 MB
-#: (5.1 s sorted; 128 MB: 3.4 s). Two pieces side by side take twice that. grid_1h's groups
-#: are a tenth of region_1h's.
+#: (5.1 s sorted; 128 MB: 3.4 s). Two pieces side by side take twice that.
 _HASH_WORK_MEM = sql.Literal("64MB")
 _RESET = (
     "RESET timescaledb.enable_chunkwise_aggregation; RESET enable_hashagg; RESET work_mem; "
