@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         middleware=_middleware(settings),
-        plugins=[logging_plugin(), StrictStructSchemaPlugin()],
+        plugins=[logging_plugin(settings.log_level), StrictStructSchemaPlugin()],
         before_send=[fix_allow],
         before_request=refuse_repeated_values,
         cors_config=_cors(settings),

@@ -7,12 +7,16 @@
   state and lag, which server answered the reads, ``min_lsn`` outcomes and retries.
 - Structured (JSON) logs, one line per request, each carrying a request id; the id comes from
   the client's ``X-Request-ID`` when it is sane, else a new one, and goes back in the response.
-  Request logs carry no headers, cookies or bodies: no API key can end up in a log.
+  Request logs carry no headers, cookies or bodies: no API key can end up in a log. Probes and
+  scrapers (``/health``, ``/ready``, ``/metrics``) ask every few seconds: their successful
+  answers log at ``debug``, below the default ``GRIDTS_LOG_LEVEL``, so they do not drown the
+  requests an operator reads logs for. A failing one still logs at ``info``.
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import math
 import re
 import sys
@@ -86,6 +90,10 @@ READ_WAITS = Counter(
 _POOLS: weakref.WeakSet[AsyncConnectionPool] = weakref.WeakSet()
 _REPLICAS: weakref.WeakSet[Replicas] = weakref.WeakSet()
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Paths that probes and scrapers ask for every few seconds: a successful answer logs at debug.
+_PROBES = frozenset({"/health", "/ready", "/metrics"})
+#: The first status that is not a success for ``_PROBES``' logging.
+_FAILED = 400
 
 
 class _PoolCollector:
@@ -187,13 +195,22 @@ def _log_exception(logger: Any, scope: Scope, traceback: list[str]) -> None:  # 
     logger.error("uncaught exception", path=scope.get("path"), traceback="".join(traceback))
 
 
-def logging_plugin() -> StructlogPlugin:
-    """JSON logs; a request's line (``RequestLogMiddleware``) has no headers, cookies or bodies."""
+def logging_plugin(level: str = "info") -> StructlogPlugin:
+    """JSON logs from ``level`` up (``Settings.log_level``), structlog's and the stdlib's.
+
+    A request's line (``RequestLogMiddleware``) has no headers, cookies or bodies.
+    """
+    number = logging.getLevelNamesMapping()[level.upper()]
+    config = StructLoggingConfig(
+        log_exceptions="always",
+        exception_logging_handler=_log_exception,
+        wrapper_class=structlog.make_filtering_bound_logger(number),
+    )
+    if config.standard_lib_logging_config is not None:  # Litestar's own, made in __post_init__
+        config.standard_lib_logging_config.root["level"] = logging.getLevelName(number)
     return StructlogPlugin(
         StructlogConfig(
-            structlog_logging_config=StructLoggingConfig(
-                log_exceptions="always", exception_logging_handler=_log_exception
-            ),
+            structlog_logging_config=config,
             enable_middleware_logging=False,  # RequestLogMiddleware logs each request
         )
     )
@@ -205,7 +222,8 @@ class RequestLogMiddleware:
     It also counts the answers no route gave (``gridts_unrouted_requests``): Litestar's router
     answers an unknown path or method before any route's middleware, Prometheus' included.
 
-    The line comes when the answer has gone: method, path, query, status, whether the answer
+    The line comes at ``info`` (at ``debug`` for a probe's success: ``_PROBES``) when the
+    answer has gone: method, path, query, status, whether the answer
     was sent to its end (``complete``), and milliseconds. A streamed answer's status goes out
     with its first bytes, so a 200 whose client left, or whose rows passed the limit after it
     began, is told apart only by ``complete: false``.
@@ -251,7 +269,8 @@ class RequestLogMiddleware:
             if "route_handler" not in scope:  # Litestar's router answered: no route matched
                 method = scope["method"] if scope["method"] in _METHODS else "other"
                 UNROUTED.labels(method, str(status)).inc()
-            self.log.info(
+            quiet = scope["path"] in _PROBES and 0 < status < _FAILED
+            (self.log.debug if quiet else self.log.info)(
                 "request",
                 method=scope["method"],
                 path=scope["path"],

@@ -166,6 +166,11 @@ class Settings:
     api_password: str | None = field(default=None, repr=False)
     """Password the migration gives the ``gridts_api`` role. Unset: the role cannot log in."""
 
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """The least severe log lines written. Each request logs one line at ``info``, but the
+    successful answers of ``/health``, ``/ready`` and ``/metrics``, which probes and scrapers
+    ask for every few seconds: those log at ``debug``."""
+
     def __post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("pool_min_size must not exceed pool_max_size")
@@ -210,6 +215,8 @@ def _prepare(name: str, text: str) -> Any:  # noqa: ANN401
         return _BOOLEANS.get(text.strip().lower(), text)
     if isinstance(kind, msgspec.inspect.VarTupleType):
         return [item.strip() for item in text.split(",") if item.strip()]
+    if isinstance(kind, msgspec.inspect.LiteralType):
+        return text.strip().lower()  # INFO as info
     return text
 
 

@@ -4,14 +4,17 @@ every response and in every log line."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from gridts.app import create_app
 from gridts.pauses import LAG_TICK
 from gridts.testing.process import API_KEY
 from support.wire import AUTH, measure
@@ -19,7 +22,9 @@ from support.wire import AUTH, measure
 if TYPE_CHECKING:
     import pytest
     from litestar import Litestar
-    from litestar.testing import TestClient
+
+    from gridts.settings import Settings
+    from support.wire import ClientFactory
 
 T0 = datetime(2030, 5, 6, tzinfo=UTC)
 READ = {"start_datetime": T0.isoformat(), "end_datetime": (T0 + timedelta(days=1)).isoformat()}
@@ -129,3 +134,38 @@ def test_metrics_count_the_answers_of_the_router_itself_by_method_and_status(
     }
     assert counted == {("GET", "404"): 3, ("DELETE", "405"): 1, ("GET", "200"): 0}
     assert "nothing-here" not in after  # no path as a label: unknown paths have no bound
+
+
+def _lines(logs: str, marker: str) -> set[tuple[str, int, str]]:
+    """Path, status and level of the access lines whose request id starts with ``marker``."""
+    found = [json.loads(line) for line in logs.splitlines() if f'"request_id":"{marker}' in line]
+    return {(line["path"], line["status"], line["level"]) for line in found if "path" in line}
+
+
+def test_probes_log_their_answers_at_debug_unless_they_fail(
+    make_client: ClientFactory, app_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A health check or a scrape every few seconds would drown the lines an operator reads."""
+    probes = ("/health", "/ready", "/metrics")
+    client = make_client()
+    capsys.readouterr()
+    for path in probes:
+        assert client.get(path, headers={"X-Request-ID": "probe-1"}).status_code == 200
+    client.get("/api/v1/measures", params=READ, headers={"X-Request-ID": "read-1"})
+    logs = capsys.readouterr().out
+    assert _lines(logs, "probe-") == set()
+    assert _lines(logs, "read-") == {("/api/v1/measures", 200, "info")}
+
+    everything = make_client(log_level="debug")
+    capsys.readouterr()
+    for path in probes:
+        everything.get(path, headers={"X-Request-ID": "probe-2"})
+    assert _lines(capsys.readouterr().out, "probe-") == {(p, 200, "debug") for p in probes}
+
+    settings = dataclasses.replace(app_settings, refresh_in_process=False, pool_min_size=0)
+    nowhere = create_app(settings, database_url="postgresql://gridts@127.0.0.1:1/gridts")
+    with TestClient(nowhere) as down:
+        capsys.readouterr()
+        assert down.get("/ready", headers={"X-Request-ID": "probe-3"}).status_code == 503
+        assert down.get("/health", headers={"X-Request-ID": "probe-3"}).status_code == 200
+        assert _lines(capsys.readouterr().out, "probe-") == {("/ready", 503, "info")}

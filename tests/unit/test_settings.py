@@ -31,6 +31,7 @@ def test_values_are_converted_to_their_types() -> None:
             "GRIDTS_CORS_ORIGINS": "https://grid.example",
             "GRIDTS_API_KEYS_FILE": "/etc/gridts/keys",
             "GRIDTS_ACCURACY_FINAL": "at_target",
+            "GRIDTS_LOG_LEVEL": "WARNING",
             "GRIDTS_DATABASE_URL": "",
         }
     )
@@ -46,6 +47,7 @@ def test_values_are_converted_to_their_types() -> None:
     assert settings.cors_origins == ("https://grid.example",)
     assert settings.api_keys_file == Path("/etc/gridts/keys")
     assert settings.accuracy_final == "at_target"
+    assert settings.log_level == "warning"  # as the logging module names it, in any case
     assert settings.database_url is None  # empty: unset
 
 
@@ -57,6 +59,7 @@ def test_nothing_set_gives_the_documented_defaults() -> None:
     ("variable", "value", "said"),
     [
         ("GRIDTS_ACCURACY_FINAL", "bogus", "one of: at_target, latest"),
+        ("GRIDTS_LOG_LEVEL", "loud", "one of: debug, error, info, warning"),
         ("GRIDTS_POOL_MIN_SIZE", "many", "Expected `int`"),
         ("GRIDTS_POOL_MAX_SIZE", "0", ">= 1"),
         ("GRIDTS_POOL_TIMEOUT", "5 fortnights", "duration"),
