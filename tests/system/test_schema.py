@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from gridts.db import migrations
-from gridts.refresh import ROLLUPS
+from gridts.refresh import ROLLUPS, connector, refresh_all
 from support.db import make_hierarchy
 
 if TYPE_CHECKING:
@@ -233,9 +233,10 @@ def test_upgrade_and_downgrade_round_trip(
     assert _database_settings(url) == settings
 
 
-def _estimated_groups(conn: psycopg.Connection) -> tuple[float, int]:
-    """The planner's count of series' (kind, subtype) pairs after ANALYZE, and the true one."""
-    conn.execute("ANALYZE series")
+def _estimated_groups(conn: psycopg.Connection, *, analyze: bool = True) -> tuple[float, int]:
+    """The planner's count of series' (kind, subtype) pairs (after ANALYZE), and the true one."""
+    if analyze:
+        conn.execute("ANALYZE series")
     plan = conn.execute(
         "EXPLAIN (FORMAT JSON) SELECT kind, subtype FROM series GROUP BY kind, subtype"
     ).fetchone()
@@ -271,3 +272,36 @@ def test_the_planner_counts_series_kinds_and_subtypes_as_they_are(
             "SELECT id, 'generation', (ARRAY['wind', 'solar', 'hydro'])[id % 3 + 1] FROM grid_node"
         )
         assert _estimated_groups(conn) == (4, 4)
+
+
+def test_a_wide_refresh_right_after_the_nodes_are_created_plans_with_their_statistics(
+    timescale_server: TimescaleServer, test_settings: Settings
+) -> None:
+    """Autovacuum analyzes new nodes a minute later; the first full refresh comes sooner."""
+    url = timescale_server.create_database("gridts_test_refresh_statistics")
+    migrations.upgrade(url, test_settings)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in ("series", "grid_node"):  # as if autovacuum's next round were far off
+            conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+        grid = conn.execute("INSERT INTO grid (name) VALUES ('g') RETURNING id").fetchone()
+        assert grid is not None
+        region = conn.execute(
+            "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'r') RETURNING id", grid
+        ).fetchone()
+        assert region is not None
+        conn.execute(
+            "INSERT INTO grid_node (region_id, name) "
+            "SELECT %s, 'n' || i FROM generate_series(1, 400) i",
+            region,
+        )
+        conn.execute(  # three days of each node's load series: a window refreshed in pieces
+            "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
+            "SELECT s.id, t, t, 1 FROM series s, generate_series("
+            "TIMESTAMPTZ '2030-01-01', TIMESTAMPTZ '2030-01-03 23:00', INTERVAL '1 hour') t"
+        )
+        estimated, true = _estimated_groups(conn, analyze=False)
+        assert estimated > 10 * true  # no statistics yet: counted as the planner guesses
+        refresh_all(conn, connect=connector(url))
+        assert _estimated_groups(conn, analyze=False) == (1, 1)
+        regions = conn.execute("SELECT count(*) FROM region_1h").fetchone()
+        assert regions == (72,)  # the refresh itself went on as ever

@@ -406,12 +406,15 @@ def refresh_all(
 
     The window is clipped to the retention boundary (views with nothing left to refresh are
     skipped). With ``connect`` (a new autocommit connection per call), a window of weeks is
-    refreshed in ``JOBS`` pieces at once, each on its own connection. ``recomputed``: the
+    refreshed in ``JOBS`` pieces at once, each on its own connection, after the hierarchy's
+    tables are analyzed (``sql/queries/refresh/analyze.sql`` says why). ``recomputed``: the
     chunks the caller's earlier calls recomputed whole (none when not given).
     """
     done = Refreshed()
     jobs = JOBS if connect is not None else 1
     plan = _plan(conn, start, end, jobs, recomputed or Recomputed())
+    if plan.chunks:  # a wide window, in pieces: plan them with the hierarchy's statistics
+        conn.execute(query("refresh", "analyze"))
     for view in ROLLUPS:
         since = _clipped(view, start, plan.floor)
         if since is not None and end is not None and since >= end:
