@@ -160,6 +160,39 @@ def test_fit_widens_chunks_to_the_density_and_merges_closed_ones(
         assert newest[1] - newest[0] == expected
 
 
+@pytest.mark.parametrize("tail", ["a row years ahead", "days posted weeks apart"])
+def test_a_sparse_tail_does_not_widen_the_chunks(
+    url: str, monkeypatch: pytest.MonkeyPatch, tail: str
+) -> None:
+    """The density is what a day holds when data comes: a stray forecast years ahead, or a few
+    days posted after a pause, once made the last weeks look empty, and the fit widened every
+    chunk and merged the stored ones into the wider windows."""
+    monkeypatch.setattr(chunks, "TARGET_ROWS", 5_000)
+    plan = four_series(timedelta(days=100))
+    asyncio.run(write_dataset(url, plan))
+    per_day = plan.rows / plan.span.days
+    end = plan.start + plan.span
+    later = [end + timedelta(days=10), end + timedelta(days=19)]
+    if tail == "a row years ahead":
+        later = [end + timedelta(days=3 * 365)]
+    for start in later:
+        day = DatasetPlan(**{**plan.__dict__, "start": start, "span": timedelta(days=1)})
+        asyncio.run(write_dataset(url, day))
+    with psycopg.connect(url, autocommit=True) as conn:
+        if tail == "a row years ahead":  # one revision of one series is all it holds
+            conn.execute(
+                "DELETE FROM measures WHERE timestamp_measured >= %s "
+                "AND (timestamp_measured, series_id, timestamp_collected) > "
+                "(SELECT timestamp_measured, series_id, timestamp_collected FROM measures "
+                " WHERE timestamp_measured >= %s ORDER BY 1, 2, 3 LIMIT 1)",
+                (later[0], later[0]),
+            )
+        fitted = {f.relation: f for f in chunks.fit(conn, NARROWEST, None)}
+    measures = fitted["public.measures"]
+    assert measures.rows_per_day == pytest.approx(per_day)
+    assert measures.interval == timedelta(days=round(5_000 / per_day))
+
+
 def test_fit_gives_a_short_history_the_narrowest_interval(url: str) -> None:
     """Too little data to measure: nothing is merged, and every hypertable's new chunks get the
     narrowest interval, the rollups' too (TimescaleDB starts them at ten times measures')."""

@@ -3,4 +3,5 @@
 SELECT count(*)
 FROM (SELECT DISTINCT {segments}
       FROM {table}
-      WHERE {column} > %(newest)s::timestamptz - %(window)s::interval) AS segments
+      WHERE {column} > %(newest)s::timestamptz - %(window)s::interval
+        AND {column} <= %(newest)s::timestamptz) AS segments

@@ -5,9 +5,10 @@ visibility maps, the compressed chunk's index): about 30-40 kB. Hourly data from
 fills a 7-day chunk with a few thousand rows, and then those costs, not the values, decide the
 bytes per row (51 with the best layout, against 4 in year-long chunks; ``bench/README.md``,
 "Storage layout choices"). So ``fit`` measures how many rows a day each hypertable receives
-(``measures`` and the rollups' materialisations), gives new chunks the interval that holds about
-``TARGET_ROWS`` (``ROLLUP_TARGET_ROWS`` for a rollup), and merges the closed chunks already
-stored into windows of that width.
+(``measures`` and the rollups' materialisations: the median day with data of its last weeks, which
+a stray row far ahead or a sparse tail leaves alone, ``density.sql``), gives new chunks the
+interval that holds about ``TARGET_ROWS`` (``ROLLUP_TARGET_ROWS`` for a rollup), and merges the
+closed chunks already stored into windows of that width.
 
 ``gridts migrate`` runs it, so an operator re-fits by running ``gridts migrate`` again, e.g.
 after adding many series: new chunks then get the narrower interval at once. Before
@@ -74,6 +75,9 @@ ROLLUP_NARROWEST = timedelta(days=1)
 LONGEST = timedelta(days=730)
 #: Days of data before the density is trusted, and the window it is measured over.
 MIN_HISTORY = timedelta(days=28)
+#: How far ahead of now the window may end: data further ahead is too sparse to measure by
+#: (``sql/queries/chunks/density.sql``).
+AHEAD = timedelta(days=7)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -138,7 +142,7 @@ def fit(
         table = sql.Identifier(schema, name)
         row = conn.execute(
             query("chunks", "density").format(table=table, column=sql.Identifier(column)),
-            {"window": MIN_HISTORY},
+            {"window": MIN_HISTORY, "ahead": AHEAD},
         ).fetchone()
         if row is None or row[1] is None or row[1] < MIN_HISTORY.days:
             if rollup and targets is not None:
@@ -153,7 +157,7 @@ def fit(
                 )
             elif interval > narrowest:  # a rollup's default: ten times its source's interval
                 _set_interval(conn, relation, narrowest)
-                done.append(Fitted(relation, row[0] if row else 0.0, narrowest, 0, measured=False))
+                done.append(Fitted(relation, (row and row[0]) or 0.0, narrowest, 0, measured=False))
             continue
         if rollup:
             bound = ROLLUP_TARGET_ROWS if rollup in WHOLE_CHUNKS else ROLLUP_DECOMPRESSED_ROWS
@@ -239,10 +243,10 @@ def _targets(conn: psycopg.Connection, rows_per_day: float, newest: datetime) ->
     """The targets a day in ``measures``, and its series.
 
     Its ``rows_per_day`` times the share of targets among the revisions of the UTC day before
-    ``newest``'s: scaling the measured density by that day's share keeps a gap in that day out
-    of the estimate. With no revision that day, the revisions themselves stand in and the
-    series are unknown: both lead to narrower chunks, which a later fit can widen, where wider
-    ones could not be split.
+    ``newest``'s (the density's anchor: ``sql/queries/chunks/density.sql``): scaling the measured
+    density by that day's share keeps a gap in that day out of the estimate. With no revision that
+    day, the revisions themselves stand in and the series are unknown: both lead to narrower
+    chunks, which a later fit can widen, where wider ones could not be split.
     """
     day = _EPOCH + ((newest - _EPOCH) // timedelta(days=1)) * timedelta(days=1)
     row = conn.execute(
