@@ -296,6 +296,44 @@ def test_a_full_refresh_creates_the_per_series_chunks_first_and_leaves_them_comp
     assert latest == (targets[0], targets[0])
 
 
+def test_a_full_refresh_creates_no_chunks_where_nothing_is_stored(
+    conn: psycopg.Connection, db: str
+) -> None:
+    """A stray row years ahead (a year-ahead forecast, a typo in the year) makes the span of a
+    full refresh decades long: the per-series rollups get chunks where ``measures`` has them,
+    not one every four days in between (2,700 of each at year scale)."""
+    start, ahead = datetime(2025, 1, 4, tzinfo=UTC), datetime(2055, 1, 1, tzinfo=UTC)
+    plan = DatasetPlan(
+        grids=1, regions_per_grid=1, nodes_per_region=3, revisions=2, start=start,
+        span=timedelta(days=21), values="realistic",
+    )  # fmt: skip
+    with rollup_chunks(conn, timedelta(days=4)):
+        asyncio.run(write_dataset(db, plan))
+        conn.execute(
+            "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
+            "SELECT min(id), %(at)s, %(at)s, 1 FROM series",
+            {"at": ahead},
+        )
+        refresh_all(conn, connect=connector(db))
+
+    raw = conn.execute(
+        "SELECT range_start, range_end FROM timescaledb_information.chunks "
+        "WHERE hypertable_name = 'measures'"
+    ).fetchall()
+    for view in ("series_latest", "series_1h"):
+        starts = sorted(s for *_, s in conn.execute(_CHUNK_STATES, {"view": view}).fetchall())
+        # The three weeks' six 4-day chunks, and the stray row's.
+        assert {start + timedelta(days=4 * k) for k in range(6)} <= set(starts), view
+        assert datetime(2054, 12, 30, tzinfo=UTC) in starts, view
+        # Each beside a chunk of measures (three 7-day ones, and the stray row's): none between.
+        width = timedelta(days=4)
+        assert all(any(lo < s + width and s < hi for lo, hi in raw) for s in starts), view
+        assert len(starts) < 10, view
+    targets = conn.execute("SELECT count(DISTINCT (series_id, timestamp_measured)) FROM measures")
+    latest = conn.execute("SELECT count(*) FROM series_latest").fetchone()
+    assert latest == targets.fetchone()
+
+
 def _rowstore_rows(conn: psycopg.Connection) -> int:
     """Rows of the per-series rollups' chunks held in the rowstore, not in compressed batches."""
     total = 0

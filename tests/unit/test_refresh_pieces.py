@@ -169,6 +169,7 @@ def test_a_window_over_compressed_chunks_refreshes_them_whole(  # noqa: PLR0917 
         bounds=None,
         chunks={},
         per_piece=1,
+        raw=[],
         compressed={"series_1h": chunks},
     )
     since = start if floor is None else max(start, floor)  # as refresh_all clips it

@@ -19,6 +19,8 @@ did not find compressed, as partly compressed, which the policy would compress a
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -29,6 +31,8 @@ from psycopg.errors import DeadlockDetected
 from gridts.db.queries import query
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from psycopg import Connection
 
 log = logging.getLogger(__name__)
@@ -65,17 +69,34 @@ def chunk_starts(lo: datetime, hi: datetime, interval: timedelta) -> list[dateti
     return starts
 
 
+def holding(
+    starts: Sequence[datetime], interval: timedelta, raw: Sequence[tuple[datetime, datetime]]
+) -> list[datetime]:
+    """The ``starts`` of chunks ``interval`` wide that overlap a range of ``raw`` (sorted)."""
+    firsts = [first for first, _ in raw]
+    furthest = list(itertools.accumulate((end for _, end in raw), max))  # of raw[: i + 1]
+    return [
+        start
+        for start in starts
+        if (i := bisect.bisect_left(firsts, start + interval)) > 0 and furthest[i - 1] > start
+    ]
+
+
 def create_chunks(
     conn: Connection,
     target: Materialization,
     span: tuple[datetime, datetime],
     interval: timedelta,
     compressed_before: datetime | None,
+    *,
+    raw: Sequence[tuple[datetime, datetime]],
 ) -> int:
     """Create the missing chunks of ``target`` over ``span``; return how many.
 
-    Those ending by ``compressed_before`` (the view's compression horizon) are compressed.
-    ``conn`` is an autocommit connection; the chunks are created in one short transaction.
+    Only where ``raw`` (the ranges of ``measures``' chunks, sorted) may hold revisions: a stray
+    row years ahead leaves years of nothing in the span. Those ending by ``compressed_before``
+    (the view's compression horizon) are compressed. ``conn`` is an autocommit connection; the
+    chunks are created in one short transaction.
     """
     names = {
         "table": sql.Identifier(target.schema, target.table),
@@ -85,7 +106,8 @@ def create_chunks(
     with conn.transaction():
         conn.execute(query("refresh", "lock_chunks").format(**names))
         held = conn.execute(
-            query("refresh", "chunks_at"), {**where, "at": chunk_starts(*span, interval)}
+            query("refresh", "chunks_at"),
+            {**where, "at": holding(chunk_starts(*span, interval), interval, raw)},
         ).fetchall()
         missing = [at for at, chunk, _, _ in held if chunk is None]
         if not missing:

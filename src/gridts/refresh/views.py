@@ -310,6 +310,9 @@ class _Plan:
     chunks: dict[str, timedelta]
     """Per ``_CHUNKWISE`` view, its chunk interval, for a window cut on its chunks."""
     per_piece: int
+    raw: list[tuple[datetime, datetime]]
+    """The ranges of ``measures``' chunks, when the window is cut on chunks: where rollup chunks
+    are created before the pieces (``gridts.refresh.precreate``)."""
     compressed: dict[str, list[tuple[datetime, datetime]]]
     """Per ``_CHUNKWISE`` view, its compressed chunks refreshed whole (``_compressed_chunks``)."""
 
@@ -373,12 +376,14 @@ def _plan(
     bounds = None
     chunks: dict[str, timedelta] = {}
     per_piece = 1
+    raw: list[tuple[datetime, datetime]] = []
     if jobs > 1:
         row = conn.execute(query("refresh", "bounds")).fetchone()
         bounds = (row[0], row[1]) if row is not None and row[0] is not None else None
         span = _span(start, end, bounds)
         if span is not None and span[1] - span[0] >= _MIN_PIECE * jobs:  # not a late day's
-            chunks, per_piece = _chunking(conn, span)
+            raw = [(lo, hi) for lo, hi in conn.execute(query("refresh", "raw_chunks")).fetchall()]
+            chunks, per_piece = _chunking(conn, span, raw)
     return _Plan(
         floor=refresh_floor(conn),
         horizons=dict(conn.execute(query("refresh", "compressed_before")).fetchall()),
@@ -386,6 +391,7 @@ def _plan(
         bounds=bounds,
         chunks=chunks,
         per_piece=per_piece,
+        raw=raw,
         compressed=(
             _compressed_chunks(conn, start, end, recomputed)
             if start is not None and end is not None
@@ -487,12 +493,14 @@ def _span(
 
 
 def _chunking(
-    conn: Connection, span: tuple[datetime, datetime]
+    conn: Connection, span: tuple[datetime, datetime], raw: list[tuple[datetime, datetime]]
 ) -> tuple[dict[str, timedelta], int]:
     """The chunk interval of each view refreshed chunk-wise, and how many chunks a piece takes.
 
     A piece should hold ``_PIECE_ROWS`` revisions: they are counted (up to that many) in the
-    ``series_latest`` chunk in the middle of the span.
+    ``series_latest`` chunk at the middle one of ``measures``' chunks in the span (``raw``),
+    or at the span's middle without any: not the span's middle always, which a stray row years
+    ahead puts where nothing is stored.
     """
     chunks: dict[str, timedelta] = {}
     for view in _CHUNKWISE:
@@ -503,7 +511,9 @@ def _chunking(
     if chunk is None:
         return chunks, 1
     lo, hi = span
-    middle = _UNIX + ((lo + (hi - lo) / 2 - _UNIX) // chunk) * chunk
+    inside = [first for first, last in raw if last > lo and first < hi]
+    at = max(inside[len(inside) // 2], lo) if inside else lo + (hi - lo) / 2
+    middle = _UNIX + ((at - _UNIX) // chunk) * chunk
     counted = conn.execute(
         query("refresh", "sample"), {"start": middle, "end": middle + chunk, "cap": _PIECE_ROWS}
     ).fetchone()
@@ -533,7 +543,7 @@ def _create_chunks(
     interval = plan.chunks.get(view)
     target = materialization(conn, view) if interval is not None else None
     if span is not None and interval is not None and target is not None:
-        create_chunks(conn, target, span, interval, plan.horizons.get(view))
+        create_chunks(conn, target, span, interval, plan.horizons.get(view), raw=plan.raw)
 
 
 def _side_by_side(
