@@ -78,6 +78,82 @@ def test_pieces_cover_the_window_and_respect_the_horizon(  # noqa: PLR0917 - hyp
             assert before.end == horizon or data[0] < before.end < data[1]
 
 
+@given(
+    raw=st.lists(st.tuples(_days, st.integers(1, 30)), min_size=1, max_size=8).map(
+        lambda rs: sorted((a, a + timedelta(days=n)) for a, n in rs)
+    ),
+    chunk=st.sampled_from([timedelta(days=4), timedelta(days=7), timedelta(hours=5)]),
+    per_piece=st.integers(1, 5),
+    horizon=st.none() | _days,
+)
+def test_only_the_boundaries_beside_measures_chunks_are_cut(
+    raw: list[tuple[datetime, datetime]],
+    chunk: timedelta,
+    per_piece: int,
+    horizon: datetime | None,
+) -> None:
+    """Gaps between ``measures``' chunks (a stray row years ahead) are cut nowhere."""
+    data = (min(lo for lo, _ in raw), max(hi for _, hi in raw))
+    pieces = _pieces(
+        "series_latest", None, None, compressed_before=horizon, bounds=data, jobs=2,
+        chunk=chunk, per_piece=per_piece, raw=raw,
+    )  # fmt: skip
+
+    assert pieces[0].start is None
+    assert pieces[-1].end is None
+    assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
+    assert len(pieces) <= _MAX_PIECES + 2 + (horizon is not None)
+    for piece in pieces[:-1]:
+        cut = piece.end
+        assert cut is not None
+        if cut != horizon:
+            assert (cut - _UNIX) % chunk == timedelta(0)
+            assert any(lo < cut + chunk and cut - chunk < hi for lo, hi in raw)
+
+
+@given(
+    first=_days,
+    weeks=st.integers(1, 120),
+    chunk=st.sampled_from([timedelta(days=4), timedelta(days=7), timedelta(hours=5)]),
+    per_piece=st.integers(1, 5),
+)
+def test_where_measures_chunks_cover_the_span_the_cuts_are_as_without_them(
+    first: datetime, weeks: int, chunk: timedelta, per_piece: int
+) -> None:
+    week = timedelta(days=7)
+    start = _UNIX + ((first - _UNIX) // week) * week
+    raw = [(start + week * k, start + week * (k + 1)) for k in range(weeks)]
+    data = (first, start + week * weeks)
+    cut = {
+        "compressed_before": None, "bounds": data, "jobs": 2, "chunk": chunk,
+        "per_piece": per_piece,
+    }  # fmt: skip
+    assert _pieces("series_latest", None, None, **cut, raw=raw) == _pieces(  # type: ignore[arg-type]
+        "series_latest",
+        None,
+        None,
+        **cut,  # type: ignore[arg-type]
+    )
+
+
+def test_a_stray_chunk_years_ahead_leaves_the_data_its_pieces() -> None:
+    """A year of 4-day chunks and one chunk thirty years on: the year is cut every other chunk
+    (93 boundaries beside data, at most 64 pieces), not every 43rd (2,740 in the span)."""
+    year = (_T0, _T0 + timedelta(days=365))
+    stray = (datetime(2055, 1, 1, tzinfo=UTC), datetime(2055, 1, 8, tzinfo=UTC))
+    week = timedelta(days=7)
+    raw = [(year[0] + week * k, year[0] + week * (k + 1)) for k in range(53)] + [stray]
+    pieces = _pieces(
+        "series_latest", None, None, compressed_before=None, bounds=(year[0], stray[1]), jobs=2,
+        chunk=timedelta(days=4), raw=raw,
+    )  # fmt: skip
+    inside = [p for p in pieces if p.start and p.end and year[0] <= p.start and p.end <= year[1]]
+    assert {p.end - p.start for p in inside if p.start and p.end} == {timedelta(days=8)}
+    assert len(inside) >= 40
+    gap = [p for p in pieces if p.start and p.end and p.end - p.start > timedelta(days=365)]
+    assert len(gap) == 1  # the thirty years between, one piece
+
+
 def test_a_long_window_is_split_in_halves_side_by_side() -> None:
     start, end = _T0, _T0 + timedelta(days=20)
     pieces = _pieces("series_1h", start, end, compressed_before=None, bounds=(start, end), jobs=2)

@@ -81,7 +81,7 @@ from gridts.refresh.precreate import create_chunks, materialization
 from gridts.retention import refresh_floor
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from psycopg import Connection
 
@@ -215,6 +215,7 @@ def _pieces(
     jobs: int,
     chunk: timedelta | None = None,
     per_piece: int = 1,
+    raw: Sequence[tuple[datetime, datetime]] = (),
 ) -> list[_Piece]:
     """``[start, end)`` as pieces: split at the compression horizon, then for ``jobs`` workers.
 
@@ -222,7 +223,9 @@ def _pieces(
     chunk boundaries, every ``per_piece`` chunks (more if that would make over ``_MAX_PIECES``
     pieces); else into ``jobs`` day-aligned parts. ``bounds`` (the days holding
     raw data) stand in for an unbounded side when splitting; a piece at either end stays
-    unbounded, so nothing outside ``bounds`` is left out.
+    unbounded, so nothing outside ``bounds`` is left out. Given ``raw`` (the ranges of
+    ``measures``' chunks), only the boundaries beside one are cut: a gap of years between them
+    (a stray row years ahead) is one piece, not most of the ``_MAX_PIECES``.
     """
     cuts: list[datetime] = []
     if (
@@ -234,7 +237,10 @@ def _pieces(
     span = _span(start, end, bounds)
     if jobs > 1 and span is not None:
         lo, hi = span
-        if chunk is not None and chunk % _HOUR == timedelta(0) and chunk > timedelta(0):
+        if chunk is not None and chunk % _HOUR == timedelta(0) and chunk > timedelta(0) and raw:
+            beside = _beside(raw, lo, hi, chunk)
+            cuts += beside[:: max(per_piece, -(-len(beside) // _MAX_PIECES))]
+        elif chunk is not None and chunk % _HOUR == timedelta(0) and chunk > timedelta(0):
             first = _UNIX + ((lo - _UNIX) // chunk + 1) * chunk
             chunks = max(0, -(-(hi - first) // chunk))
             step = chunk * max(per_piece, -(-chunks // _MAX_PIECES))
@@ -260,6 +266,24 @@ def _pieces(
         for lo_, hi_ in itertools.pairwise(edges)
         if lo_ is None or hi_ is None or lo_ < hi_
     ]
+
+
+def _beside(
+    raw: Sequence[tuple[datetime, datetime]], lo: datetime, hi: datetime, chunk: timedelta
+) -> list[datetime]:
+    """The chunk boundaries in ``(lo, hi)`` with a chunk on either side that overlaps ``raw``."""
+    found: set[datetime] = set()
+    for first, last in raw:
+        # Subtracted and added only where it stays inside the span (years 1 and 9999).
+        since = lo if first - lo <= chunk else first - chunk
+        stop = hi if hi - last <= chunk else last + chunk
+        edge = _UNIX + ((since - _UNIX) // chunk + 1) * chunk  # the first one after ``since``
+        while edge < stop:
+            found.add(edge)
+            if stop - edge <= chunk:
+                break
+            edge += chunk
+    return sorted(found)
 
 
 def _refresh(conn: Connection, piece: _Piece) -> float:
@@ -330,6 +354,7 @@ class _Plan:
                     jobs=self.jobs,
                     chunk=self.chunks.get(view),
                     per_piece=self.per_piece,
+                    raw=self.raw,
                 )
                 continue
             since = _clipped(view, lo, self.floor)  # never below the retention boundary
