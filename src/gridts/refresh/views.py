@@ -77,7 +77,7 @@ from psycopg import sql
 from psycopg.errors import InternalError_, LockNotAvailable
 
 from gridts.db.queries import query
-from gridts.refresh.precreate import create_chunks, materialization
+from gridts.refresh.precreate import chunk_starts, create_chunks, holding, materialization
 from gridts.retention import refresh_floor
 
 if TYPE_CHECKING:
@@ -272,18 +272,13 @@ def _beside(
     raw: Sequence[tuple[datetime, datetime]], lo: datetime, hi: datetime, chunk: timedelta
 ) -> list[datetime]:
     """The chunk boundaries in ``(lo, hi)`` with a chunk on either side that overlaps ``raw``."""
-    found: set[datetime] = set()
-    for first, last in raw:
-        # Subtracted and added only where it stays inside the span (years 1 and 9999).
-        since = lo if first - lo <= chunk else first - chunk
-        stop = hi if hi - last <= chunk else last + chunk
-        edge = _UNIX + ((since - _UNIX) // chunk + 1) * chunk  # the first one after ``since``
-        while edge < stop:
-            found.add(edge)
-            if stop - edge <= chunk:
-                break
-            edge += chunk
-    return sorted(found)
+    edges: set[datetime] = set()
+    for start in holding(chunk_starts(lo, hi, chunk), chunk, raw):
+        if start > lo:
+            edges.add(start)
+        if hi - start > chunk:  # not past year 9999 either
+            edges.add(start + chunk)
+    return sorted(edges)
 
 
 def _refresh(conn: Connection, piece: _Piece) -> float:
