@@ -233,6 +233,20 @@ def test_upgrade_and_downgrade_round_trip(
     assert _database_settings(url) == settings
 
 
+def _one_region_of_nodes(conn: psycopg.Connection, nodes: int) -> None:
+    """A grid of one region of ``nodes`` nodes, each with its load series (no subtype)."""
+    grid = conn.execute("INSERT INTO grid (name) VALUES ('g') RETURNING id").fetchone()
+    assert grid is not None
+    region = conn.execute(
+        "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'r') RETURNING id", grid
+    ).fetchone()
+    assert region is not None
+    conn.execute(
+        "INSERT INTO grid_node (region_id, name) SELECT %s, 'n' || i FROM generate_series(1, %s) i",
+        (region[0], nodes),
+    )
+
+
 def _estimated_groups(conn: psycopg.Connection, *, analyze: bool = True) -> tuple[float, int]:
     """The planner's count of series' (kind, subtype) pairs (after ANALYZE), and the true one."""
     if analyze:
@@ -255,17 +269,7 @@ def test_the_planner_counts_series_kinds_and_subtypes_as_they_are(
     url = timescale_server.create_database("gridts_test_statistics")
     migrations.upgrade(url, test_settings)
     with psycopg.connect(url, autocommit=True) as conn:
-        grid = conn.execute("INSERT INTO grid (name) VALUES ('g') RETURNING id").fetchone()
-        assert grid is not None
-        region = conn.execute(
-            "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'r') RETURNING id", grid
-        ).fetchone()
-        assert region is not None
-        conn.execute(  # each node gets its load series, with no subtype
-            "INSERT INTO grid_node (region_id, name) "
-            "SELECT %s, 'n' || i FROM generate_series(1, 400) i",
-            region,
-        )
+        _one_region_of_nodes(conn, 400)
         assert _estimated_groups(conn) == (1, 1)
         conn.execute(
             "INSERT INTO series (node_id, kind, subtype) "
@@ -283,17 +287,7 @@ def test_a_wide_refresh_right_after_the_nodes_are_created_plans_with_their_stati
     with psycopg.connect(url, autocommit=True) as conn:
         for table in ("series", "grid_node"):  # as if autovacuum's next round were far off
             conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
-        grid = conn.execute("INSERT INTO grid (name) VALUES ('g') RETURNING id").fetchone()
-        assert grid is not None
-        region = conn.execute(
-            "INSERT INTO grid_region (grid_id, name) VALUES (%s, 'r') RETURNING id", grid
-        ).fetchone()
-        assert region is not None
-        conn.execute(
-            "INSERT INTO grid_node (region_id, name) "
-            "SELECT %s, 'n' || i FROM generate_series(1, 400) i",
-            region,
-        )
+        _one_region_of_nodes(conn, 400)
         conn.execute(  # three days of each node's load series: a window refreshed in pieces
             "INSERT INTO measures (series_id, timestamp_measured, timestamp_collected, value) "
             "SELECT s.id, t, t, 1 FROM series s, generate_series("
