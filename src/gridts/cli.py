@@ -123,7 +123,9 @@ def refresher(settings: Settings) -> None:
 
     For deployments where the service connects as ``gridts_api``, which may not refresh.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
+    )
     worker = Refresher(database_url(settings), settings.refresh_poll.total_seconds())
     # SIGTERM (docker compose down, a Kubernetes pod's end) stops it like Ctrl-C does: after the
     # current refresh, leaving what is still queued for the next start.

@@ -167,9 +167,9 @@ class Settings:
     """Password the migration gives the ``gridts_api`` role. Unset: the role cannot log in."""
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    """The least severe log lines written. Each request logs one line at ``info``, but the
-    successful answers of ``/health``, ``/ready`` and ``/metrics``, which probes and scrapers
-    ask for every few seconds: those log at ``debug``."""
+    """The least severe log lines written, by the service and by ``gridts refresher``. Each
+    request logs one line at ``info``, but the successful answers of ``/health``, ``/ready``
+    and ``/metrics``, which probes and scrapers ask for every few seconds: those at ``debug``."""
 
     def __post_init__(self) -> None:
         if self.pool_min_size > self.pool_max_size:
