@@ -54,7 +54,7 @@ from gridts.observability import (
     watch_pool,
     watch_replicas,
 )
-from gridts.pauses import probe_loop_lag, watch_gc
+from gridts.pauses import freeze_startup, probe_loop_lag, watch_gc
 from gridts.reads.filters import provide_filters
 from gridts.reads.levels import provide_selection
 from gridts.refresh import Refresher
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             app.state.replicas = replicas
         if settings.refresh_in_process:
             refresher.start()
+        freeze_startup()  # before watch_gc: its collection is not a request's pause
         watch_gc()
         lag = asyncio.create_task(probe_loop_lag(), name="gridts event loop lag")
         try:
