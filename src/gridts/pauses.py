@@ -15,7 +15,7 @@ collection and a wake-up every ``LAG_TICK``.
 and a started worker holds about 150,000 of them (Litestar's routes and schemas, the libraries'
 modules), none of them garbage. Walking them took 80-100 ms on the bench machine: a stall of every
 request the worker held, each time allocation-heavy work (large ingest batches) triggered a full
-collection (``bench/README.md``, "A full collection's stall, and what ingest blocks").
+collection (``bench/README.md``, "A full collection's stall").
 """
 
 from __future__ import annotations
