@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from gridts.refresh import refresh_all
+from gridts.refresh.worker import drain
 from plugins.live_server import report_figure
 from support.db import default_series, write_series_measures
 from support.wire import AUTH, measure
@@ -46,6 +47,48 @@ def grid_day_total(conn: psycopg.Connection) -> float:
     ).fetchone()
     assert found is not None
     return float(found[0])
+
+
+def grid_total(conn: psycopg.Connection, day: int) -> float:
+    """Day ``day`` (after T0)'s total load of the grid, from grid_1h."""
+    start = T0 + timedelta(days=day)
+    found = conn.execute(
+        "SELECT sum(h.total_units / k.scale) FROM grid_1h h JOIN kind k ON k.name = h.kind "
+        "WHERE h.kind = 'load' AND h.bucket >= %s AND h.bucket < %s",
+        (start, start + timedelta(days=1)),
+    ).fetchone()
+    assert found is not None
+    return float(found[0])
+
+
+@pytest.mark.parametrize(("materialised", "queued"), [(30, [(2, 3), (25, 26)]), (10, [(2, 26)])])
+def test_a_batch_of_days_far_apart_queues_those_days_where_the_rest_is_materialised(
+    live_server: Callable[..., ServiceProcess],
+    conn: psycopg.Connection,
+    nodes: list[int],
+    materialised: int,
+    queued: list[tuple[int, int]],
+) -> None:
+    """Corrections weeks apart in one batch: the days between are not recomputed.
+
+    With 30 days materialised, the batch queues its two days; with 10, the untouched days up
+    to the second are not all materialised, and the window stays whole.
+    """
+    server = live_server(GRIDTS_REFRESH_IN_PROCESS="false")  # the queue is drained here
+    month = [row(n, h, 12, 10.0) for n in nodes for h in range(30 * 24)]
+    response = httpx.post(f"{server.base_url}/api/v1/measures", json=month, headers=AUTH)
+    assert response.status_code == 201, response.text
+    refresh_all(conn, T0, T0 + timedelta(days=materialised))
+    batch = [row(nodes[0], 2 * 24 + 5, 6, 20.0), row(nodes[1], 25 * 24 + 7, 6, 30.0)]
+    response = httpx.post(f"{server.base_url}/api/v1/measures", json=batch, headers=AUTH)
+    assert response.status_code == 201, response.text
+    windows = conn.execute(
+        "SELECT window_start, window_end FROM rollup_refresh_queue ORDER BY window_start"
+    ).fetchall()
+    day = timedelta(days=1)
+    assert windows == [(T0 + start * day, T0 + end * day) for start, end in queued]
+    assert drain(conn) == len(queued)  # queue entries taken
+    assert [grid_total(conn, d) for d in (2, 10, 25)] == [490.0, 480.0, 500.0]
 
 
 def test_a_late_revision_in_a_materialised_day_reaches_the_rollups(

@@ -23,8 +23,10 @@ from psycopg import sql
 from gridts.dataset import DatasetPlan
 from gridts.db.queries import query as named_query
 from gridts.ingest.bulk import write_dataset
+from gridts.ingest.store import store
 from gridts.refresh import connector, day_window, refresh_all
 from gridts.refresh.views import Recomputed
+from gridts.refresh.worker import drain
 from support import series_model as model
 from support.db import compress_all, rollup_chunks, write_series_measures
 
@@ -49,6 +51,9 @@ _VIEWS = {
     "region": _TOTAL_1H.format(key="region_id", view="region_1h"),
     "grid": _TOTAL_1H.format(key="grid_id", view="grid_1h"),
 }
+
+
+_DAY = timedelta(days=1)
 
 
 def _close(a: float, b: float) -> bool:
@@ -85,12 +90,16 @@ def assert_rollups_match(conn: psycopg.Connection, world: model.World) -> None:
 @settings(max_examples=40, deadline=None)
 @given(data=st.data(), world=model.worlds())
 def test_rollups_equal_the_model_with_late_revisions(
-    conn: psycopg.Connection, data: st.DataObject, world: model.World
+    conn: psycopg.Connection, db: str, data: st.DataObject, world: model.World
 ) -> None:
     narrow = data.draw(st.booleans(), label="per-series rollups in one-day chunks")
     with rollup_chunks(conn, timedelta(days=1) if narrow else None):
         model.load(conn, world)
-        rows = data.draw(st.permutations(world.rows))  # out of order on the wire
+        # A copy of the world some days later: late revisions then fall on days far apart,
+        # which the refresh queue keeps apart where the days between are materialised.
+        shift = data.draw(st.sampled_from([0, 10, 40]), label="a copy this many days later")
+        copy = [(s, t + shift * _DAY, c + shift * _DAY, v, q) for s, t, c, v, q in world.rows]
+        rows = data.draw(st.permutations(world.rows + (copy if shift else [])))  # out of order
         split = data.draw(st.integers(min(1, len(rows)), len(rows)))
         first, late = rows[:split], rows[split:]
         conn.execute("TRUNCATE measures")
@@ -103,18 +112,25 @@ def test_rollups_equal_the_model_with_late_revisions(
         assert_rollups_match(conn, world)
 
         # Late revisions into materialised and compressed ranges, refreshed whole or, as the
-        # refresher does, over the days they fall in: narrow compressed chunks of the
-        # per-series rollups are then recomputed whole (gridts.refresh.views), the rest is
-        # refreshed over those days.
+        # service does, written by ingest, which queues the days they fall in, and refreshed
+        # by the refresher's drain: narrow compressed chunks of the per-series rollups are
+        # then recomputed whole (gridts.refresh.views), the rest is refreshed over those days.
         compress_all(conn)
-        write_series_measures(conn, late)
-        if late and data.draw(st.booleans(), label="over the late revisions' days"):
-            targets = [target for _, target, *_ in late]
-            refresh_all(conn, *day_window(min(targets), max(targets)))
+        if late and data.draw(st.booleans(), label="through ingest and the refresher"):
+            asyncio.run(_ingest(db, late))
+            drain(conn)
+            assert conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() == (0,)
         else:
+            write_series_measures(conn, late)
             refresh_all(conn)
         world.rows = first + late
         assert_rollups_match(conn, world)
+
+
+async def _ingest(url: str, rows: list[tuple[Any, ...]]) -> None:
+    """Store ``rows`` as the service does: checked, in one transaction, refreshes queued."""
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await store(conn, rows)
 
 
 @settings(max_examples=25, deadline=None)

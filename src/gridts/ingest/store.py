@@ -144,7 +144,7 @@ async def _attempt(
                 await _check_exact(conn, rows)
                 await _check_conflicts(conn, rows, first, last)
             if inserted:
-                await refresh.changed(conn, first, last)
+                await refresh.changed(conn, first, last, (r[1] for r in rows))
     except BatchRejectedError:
         INGEST_ROWS.labels(outcome="rejected").inc(count)
         raise

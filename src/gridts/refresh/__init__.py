@@ -5,8 +5,9 @@ Where a refresh happens:
 - **New data** (targets above an aggregate's watermark) needs none: the aggregates are real-time
   and read raw rows above their watermark.
 - **A change below the watermark** (a late revision, a node deleted with its measures): the
-  writer calls ``changed(conn, first, last)`` in its own transaction. That queues the days in
-  ``rollup_refresh_queue`` and sends a ``NOTIFY`` that is delivered on commit (``queue``).
+  writer calls ``changed(conn, first, last, targets)`` in its own transaction. That queues the
+  days in ``rollup_refresh_queue`` (in runs: a long materialised gap between written days is
+  left out) and sends a ``NOTIFY`` that is delivered on commit (``queue``).
 - **Draining the queue**: a ``Refresher`` (``worker``) listens on the channel, refreshes the queued
   windows and only then deletes them, so a crash loses nothing. It runs inside ``gridts serve``
   when the service connects as the aggregates' owner, or as ``gridts refresher`` beside a service
