@@ -38,19 +38,8 @@ def row(node: int, hours: int, lead: int, value: float) -> dict[str, Any]:
     return measure(node, target, target - timedelta(hours=lead), value)
 
 
-def grid_day_total(conn: psycopg.Connection) -> float:
-    """The day T0's total load of the grid, summed over the hours of the grid_1h rollup."""
-    found = conn.execute(
-        "SELECT sum(h.total_units / k.scale) FROM grid_1h h JOIN kind k ON k.name = h.kind "
-        "WHERE h.kind = 'load' AND h.bucket >= %s AND h.bucket < %s",
-        (T0, T0 + timedelta(days=1)),
-    ).fetchone()
-    assert found is not None
-    return float(found[0])
-
-
-def grid_total(conn: psycopg.Connection, day: int) -> float:
-    """Day ``day`` (after T0)'s total load of the grid, from grid_1h."""
+def grid_total(conn: psycopg.Connection, day: int = 0) -> float:
+    """Day ``day`` (after T0)'s total load of the grid, summed over grid_1h's hours."""
     start = T0 + timedelta(days=day)
     found = conn.execute(
         "SELECT sum(h.total_units / k.scale) FROM grid_1h h JOIN kind k ON k.name = h.kind "
@@ -152,7 +141,7 @@ def test_a_queued_refresh_survives_a_restart_of_the_service(
     while conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() != (0,):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert grid_day_total(conn) == 480.0 - 10.0 + 99.0
+    assert grid_total(conn) == 480.0 - 10.0 + 99.0
 
 
 @pytest.mark.usefixtures("restore_roles")  # gridts_api gets LOGIN here, for this test only
@@ -173,7 +162,7 @@ def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
     assert response.status_code == 201, response.text
     time.sleep(0.5)  # the service itself must not (and cannot) refresh: the window stays queued
     assert conn.execute("SELECT count(*) FROM rollup_refresh_queue").fetchone() == (1,)
-    assert grid_day_total(conn) == 480.0
+    assert grid_total(conn) == 480.0
 
     refresher = subprocess.Popen(
         [sys.executable, "-m", "gridts.cli", "refresher"],
@@ -190,7 +179,7 @@ def test_the_service_as_gridts_api_with_a_refresher_process_as_owner(
         late = [row(nodes[1], 7, 6, 40.0)]
         response = httpx.post(f"{server.base_url}/api/v1/measures", json=late, headers=AUTH)
         acknowledged = time.perf_counter()
-        while grid_day_total(conn) != 480.0 + 20.0 + 30.0:
+        while grid_total(conn) != 480.0 + 20.0 + 30.0:
             assert time.perf_counter() - acknowledged < 10, "the refresher missed the NOTIFY"
             time.sleep(0.02)
         report_figure(
