@@ -17,7 +17,7 @@ refresh that materialises new data moves the watermarks up to it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from gridts.db.queries import query
@@ -25,6 +25,7 @@ from gridts.refresh.views import ROLLUPS, day_window
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
     from psycopg import AsyncConnection
 
@@ -33,7 +34,6 @@ CHANNEL = "gridts_rollups"
 #: The shortest run of untouched, materialised days a write's windows are cut around.
 _SKIPPED = 7
 _DAY = timedelta(days=1)
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 async def changed(
@@ -54,7 +54,7 @@ async def changed(
     if not row or not row[0]:
         return False
     if targets is not None and (last - first) // _DAY > _SKIPPED:
-        days = sorted({(target - _EPOCH) // _DAY for target in targets})
+        days = sorted({day_window(target, target)[0] for target in targets})
         queued = windows(days, row[1])
     else:
         queued = [day_window(first, last)]
@@ -66,18 +66,17 @@ async def changed(
     return True
 
 
-def windows(days: list[int], lowest: datetime) -> list[tuple[datetime, datetime]]:
-    """The windows to refresh for written ``days`` (ascending days since 2000-01-01, UTC).
+def windows(days: list[datetime], lowest: datetime) -> list[tuple[datetime, datetime]]:
+    """The windows to refresh for written ``days`` (the starts of UTC days, ascending).
 
     Consecutive days make one window. A gap between two runs splits them only if it is at
     least ``_SKIPPED`` days long and ends at or before ``lowest``, the lowest watermark: there
     every rollup has materialised the untouched days, and nothing changed them.
     """
     out: list[tuple[datetime, datetime]] = []
-    for day in days:
-        start, end = _EPOCH + day * _DAY, _EPOCH + (day + 1) * _DAY
+    for start in days:
         if out and (start - out[-1][1] < _SKIPPED * _DAY or start > lowest):
-            out[-1] = (out[-1][0], end)
+            out[-1] = (out[-1][0], start + _DAY)
         else:
-            out.append((start, end))
+            out.append((start, start + _DAY))
     return out
